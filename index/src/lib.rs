@@ -1,0 +1,48 @@
+//! The perfusion events index: the domain model of a course, conference,
+//! webinar, grant, deadline, job or publication; its tantivy schema; the one
+//! writer that upserts items by their stable id; and the searches over them.
+//!
+//! This crate knows nothing of the network (no tonic, no reqwest): the
+//! daemon talks to the index only through these types, which keeps the seam
+//! where a distributed engine could later stand behind the same API.
+
+#![warn(missing_docs)]
+
+pub mod model;
+mod schema;
+mod search;
+mod store;
+
+use std::path::PathBuf;
+
+pub use model::{
+    DatePrecision, Deadline, DeadlineKind, Item, ItemKind, Mode, Place, SourceRef, Status,
+    UnknownName, When,
+};
+pub use search::{Hits, SearchQuery, SortOrder};
+pub use store::{IndexStore, UpsertStats, Writer};
+
+/// What can go wrong in the index.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// tantivy failed.
+    #[error("index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    /// The index directory could not be opened.
+    #[error("index directory: {0}")]
+    OpenDirectory(#[from] tantivy::directory::error::OpenDirectoryError),
+    /// The index directory could not be created.
+    #[error("cannot create index directory {path}: {source}")]
+    Io {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A stored item could not be read back.
+    #[error("stored item: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The index holds something it should not.
+    #[error("index is corrupt: {0}")]
+    Corrupt(&'static str),
+}

@@ -1,0 +1,134 @@
+//! The tantivy schema and the mapping of an [`Item`] onto a document.
+//!
+//! The whole item is stored as JSON in one stored field, so reading a hit
+//! back is one deserialisation and the schema only carries what is searched,
+//! filtered or sorted on:
+//!
+//! - full text (`title`, `summary`, `place`, `org`) through one analyzer that
+//!   lower-cases, folds accents and stems English, so "Montréal" finds
+//!   "Montreal" and "courses" finds "course";
+//! - exact-match fields for filters (`kind`, `org_key`, `country`, `mode`,
+//!   `status`, `source`), lower-cased;
+//! - day numbers (`start_day`, `end_day`, days since 0001-01-01) as fast
+//!   fields, for date-range filters and the default soonest-first order.
+//!   Undated items get `UNDATED` in both, which sorts them last and keeps
+//!   them out of explicit date ranges.
+
+use chrono::{Datelike, NaiveDate};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TantivyDocument,
+    TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer,
+};
+
+use crate::model::Item;
+
+/// The name of the analyzer of the full-text fields.
+pub(crate) const TEXT_ANALYZER: &str = "perfusion_text";
+
+/// The day number of an item without any date.
+pub(crate) const UNDATED: i64 = i64::MAX;
+
+/// The fields of the schema.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fields {
+    pub id: Field,
+    pub doc: Field,
+    pub title: Field,
+    pub summary: Field,
+    pub place: Field,
+    pub org: Field,
+    pub kind: Field,
+    pub org_key: Field,
+    pub country: Field,
+    pub mode: Field,
+    pub status: Field,
+    pub source: Field,
+    pub start_day: Field,
+    pub end_day: Field,
+}
+
+/// Builds the schema and returns it with its fields.
+pub(crate) fn build() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TEXT_ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        doc: b.add_text_field("doc", STORED),
+        title: b.add_text_field("title", text.clone()),
+        summary: b.add_text_field("summary", text.clone()),
+        place: b.add_text_field("place", text.clone()),
+        org: b.add_text_field("org", text),
+        kind: b.add_text_field("kind", STRING),
+        org_key: b.add_text_field("org_key", STRING),
+        country: b.add_text_field("country", STRING),
+        mode: b.add_text_field("mode", STRING),
+        status: b.add_text_field("status", STRING),
+        source: b.add_text_field("source", STRING),
+        start_day: b.add_i64_field("start_day", INDEXED | FAST),
+        end_day: b.add_i64_field("end_day", INDEXED | FAST),
+    };
+    (b.build(), fields)
+}
+
+/// The analyzer of the full-text fields, registered on every open (tantivy
+/// does not persist analyzers).
+pub(crate) fn text_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(48))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// The day number used by `start_day` and `end_day`.
+pub(crate) fn day_number(date: NaiveDate) -> i64 {
+    i64::from(date.num_days_from_ce())
+}
+
+/// The key an organisation is filtered by: lower case, trimmed.
+pub(crate) fn org_key(org: &str) -> String {
+    org.trim().to_lowercase()
+}
+
+/// The document of an item.
+pub(crate) fn to_document(f: &Fields, item: &Item) -> serde_json::Result<TantivyDocument> {
+    let mut doc = TantivyDocument::default();
+    doc.add_text(f.id, &item.id);
+    doc.add_text(f.doc, serde_json::to_string(item)?);
+    doc.add_text(f.title, &item.title);
+    doc.add_text(f.summary, &item.summary);
+    let place = &item.place;
+    for part in [&place.venue, &place.city, &place.region]
+        .into_iter()
+        .flatten()
+        .chain(std::iter::once(&place.text))
+    {
+        doc.add_text(f.place, part);
+    }
+    doc.add_text(f.org, &item.org);
+    doc.add_text(f.kind, item.kind.as_str());
+    doc.add_text(f.org_key, org_key(&item.org));
+    for source in &item.sources {
+        doc.add_text(f.org_key, org_key(&source.org));
+        doc.add_text(f.source, &source.source_id);
+    }
+    if let Some(cc) = &place.country_code {
+        doc.add_text(f.country, cc.to_lowercase());
+    }
+    if let Some(mode) = item.mode {
+        doc.add_text(f.mode, mode.as_str());
+    }
+    doc.add_text(f.status, item.status.as_str());
+    doc.add_i64(f.start_day, item.first_day().map_or(UNDATED, day_number));
+    doc.add_i64(f.end_day, item.last_day().map_or(UNDATED, day_number));
+    Ok(doc)
+}

@@ -1,0 +1,285 @@
+//! Searches over a handful of real listings: the filters and orders a
+//! perfusionist relies on.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::*;
+use crate::model::{DatePrecision, Place, SourceRef, When};
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+fn item(
+    id: &str,
+    kind: ItemKind,
+    org: &str,
+    title: &str,
+    dates: Option<(NaiveDate, NaiveDate)>,
+) -> Item {
+    Item {
+        id: id.into(),
+        kind,
+        title: title.into(),
+        summary: String::new(),
+        url: format!("https://example.org/{id}"),
+        org: org.into(),
+        sources: vec![SourceRef {
+            source_id: format!("{}-src", org.to_lowercase()),
+            org: org.into(),
+            url: "https://example.org/".into(),
+        }],
+        when: match dates {
+            Some((start, end)) => When {
+                start: Some(start),
+                end: Some(end),
+                precision: DatePrecision::Day,
+                ..When::default()
+            },
+            None => When::default(),
+        },
+        place: Place::default(),
+        mode: None,
+        status: Status::Scheduled,
+        deadlines: Vec::new(),
+        posted: None,
+        first_seen: at("2026-01-01T00:00:00Z"),
+        last_seen: at("2026-01-01T00:00:00Z"),
+        language: None,
+        revision: 0,
+    }
+}
+
+fn fixture() -> IndexStore {
+    let mut regensburg = item(
+        "regensburg",
+        ItemKind::Course,
+        "EuroELSO",
+        "Regensburg 9th Adult ECMO Training Course",
+        Some((day(2026, 9, 23), day(2026, 9, 27))),
+    );
+    regensburg.place = Place {
+        venue: Some("University Regensburg".into()),
+        city: Some("Regensburg".into()),
+        country_code: Some("DE".into()),
+        text: "University Regensburg, Regensburg, Germany".into(),
+        ..Place::default()
+    };
+    regensburg.mode = Some(Mode::InPerson);
+    let mut montreal = item(
+        "cscp",
+        ItemKind::Conference,
+        "CSCP",
+        "CSCP National Meeting and Scientific Sessions",
+        Some((day(2027, 10, 1), day(2027, 10, 31))),
+    );
+    montreal.when.precision = DatePrecision::Month;
+    montreal.place = Place {
+        city: Some("Montréal".into()),
+        country_code: Some("CA".into()),
+        text: "Montréal, Canada".into(),
+        ..Place::default()
+    };
+    let mut tampa = item(
+        "tampa",
+        ItemKind::Course,
+        "ELSO",
+        "Extracorporeal Life Support Adult ECMO Simulation Training Course",
+        Some((day(2026, 12, 3), day(2026, 12, 4))),
+    );
+    tampa.place.country_code = Some("US".into());
+    let old = item(
+        "old",
+        ItemKind::Conference,
+        "ELSO",
+        "32nd Annual ELSO Conference",
+        Some((day(2021, 9, 30), day(2021, 10, 1))),
+    );
+    let mut report = item(
+        "perform",
+        ItemKind::Publication,
+        "IPA",
+        "Perfusion Measures and Outcomes (PERForm) Registry: First Annual Report",
+        None,
+    );
+    report.summary = "details patient characteristics and cardiopulmonary bypass practices".into();
+    let mut withdrawn = item(
+        "gone",
+        ItemKind::Course,
+        "ELSO",
+        "Withdrawn ECMO course",
+        Some((day(2026, 12, 10), day(2026, 12, 11))),
+    );
+    withdrawn.status = Status::Withdrawn;
+
+    let store = IndexStore::open_in_ram().unwrap();
+    let mut writer = store.writer().unwrap();
+    writer
+        .upsert(
+            vec![regensburg, montreal, tampa, old, report, withdrawn],
+            at("2026-11-25T08:00:00Z"),
+        )
+        .unwrap();
+    writer.commit().unwrap();
+    store
+}
+
+fn ids(store: &IndexStore, q: &SearchQuery) -> Vec<String> {
+    store
+        .search(q)
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|i| i.id)
+        .collect()
+}
+
+fn today() -> NaiveDate {
+    day(2026, 11, 25)
+}
+
+#[test]
+fn default_search_lists_current_items_soonest_first_undated_last() {
+    let store = fixture();
+    let q = SearchQuery::new(today());
+    assert_eq!(ids(&store, &q), ["tampa", "cscp", "perform"]);
+    let hits = store.search(&q).unwrap();
+    assert_eq!(hits.total, 3);
+}
+
+#[test]
+fn past_items_appear_only_when_asked() {
+    let store = fixture();
+    let mut q = SearchQuery::new(today());
+    q.include_past = true;
+    assert_eq!(
+        ids(&store, &q),
+        ["old", "regensburg", "tampa", "cscp", "perform"]
+    );
+}
+
+#[test]
+fn text_is_stemmed_folded_and_case_insensitive() {
+    let store = fixture();
+    let mut q = SearchQuery::new(today());
+    q.include_past = true;
+    q.text = "ecmo courses".into();
+    let mut found = ids(&store, &q);
+    found.sort();
+    assert_eq!(found, ["regensburg", "tampa"]);
+    q.text = "Montreal".into();
+    assert_eq!(ids(&store, &q), ["cscp"]);
+    q.text = "montréal".into();
+    assert_eq!(ids(&store, &q), ["cscp"]);
+    q.text = "cardiopulmonary".into();
+    assert_eq!(ids(&store, &q), ["perform"]);
+    q.text = "\"annual elso\"".into();
+    assert_eq!(ids(&store, &q), ["old"]);
+}
+
+#[test]
+fn filters_combine_kind_org_country_mode_and_dates() {
+    let store = fixture();
+    let mut q = SearchQuery::new(today());
+    q.include_past = true;
+    q.kinds = vec![ItemKind::Conference];
+    assert_eq!(ids(&store, &q), ["old", "cscp"]);
+    q.orgs = vec!["elso".into()];
+    assert_eq!(ids(&store, &q), ["old"]);
+
+    let mut q = SearchQuery::new(today());
+    q.include_past = true;
+    q.countries = vec!["de".into()];
+    assert_eq!(ids(&store, &q), ["regensburg"]);
+    q.countries.clear();
+    q.mode = Some(Mode::InPerson);
+    assert_eq!(ids(&store, &q), ["regensburg"]);
+
+    // Items overlapping [from, to]: Regensburg (23-27 Sep) overlaps a range
+    // starting on its last day; undated items are in no range.
+    let mut q = SearchQuery::new(today());
+    q.include_past = true;
+    q.from = Some(day(2026, 9, 27));
+    q.to = Some(day(2026, 12, 31));
+    assert_eq!(ids(&store, &q), ["regensburg", "tampa"]);
+}
+
+#[test]
+fn withdrawn_items_leave_default_results() {
+    let store = fixture();
+    let mut q = SearchQuery::new(today());
+    q.text = "withdrawn".into();
+    assert!(ids(&store, &q).is_empty());
+    q.include_withdrawn = true;
+    assert_eq!(ids(&store, &q), ["gone"]);
+}
+
+#[test]
+fn pages_follow_each_other() {
+    let store = fixture();
+    let mut q = SearchQuery::new(today());
+    q.include_past = true;
+    q.limit = 2;
+    assert_eq!(ids(&store, &q), ["old", "regensburg"]);
+    q.offset = 2;
+    assert_eq!(ids(&store, &q), ["tampa", "cscp"]);
+    q.offset = 4;
+    assert_eq!(ids(&store, &q), ["perform"]);
+}
+
+#[test]
+fn upsert_keeps_first_seen_and_bumps_revision_on_a_date_change() {
+    let store = fixture();
+    let mut writer = store.writer().unwrap();
+    let mut tampa = store.get("tampa").unwrap().unwrap();
+    let first_seen = tampa.first_seen;
+    tampa.title = "Adult ECMO Simulation Training Course".into();
+    let stats = writer
+        .upsert(vec![tampa.clone()], at("2026-11-26T08:00:00Z"))
+        .unwrap();
+    assert_eq!(stats.unchanged, 1);
+    tampa.when.end = Some(day(2026, 12, 5));
+    let stats = writer
+        .upsert(vec![tampa], at("2026-11-27T08:00:00Z"))
+        .unwrap();
+    assert_eq!(stats.changed, 1);
+    writer.commit().unwrap();
+
+    let now = store.get("tampa").unwrap().unwrap();
+    assert_eq!(now.first_seen, first_seen);
+    assert_eq!(now.last_seen, at("2026-11-27T08:00:00Z"));
+    assert_eq!(now.revision, 1);
+    assert_eq!(now.when.end, Some(day(2026, 12, 5)));
+    assert_eq!(store.len(), 6, "an upsert replaces, it never duplicates");
+    assert_eq!(store.count_by_source("elso-src").unwrap(), 3);
+}
+
+#[test]
+fn the_index_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = IndexStore::open(dir.path()).unwrap();
+        let mut writer = store.writer().unwrap();
+        writer
+            .upsert(
+                vec![item(
+                    "a",
+                    ItemKind::Job,
+                    "SCPS",
+                    "Trainee Clinical Perfusionist Band 6",
+                    None,
+                )],
+                at("2026-11-25T08:00:00Z"),
+            )
+            .unwrap();
+        writer.commit().unwrap();
+    }
+    let store = IndexStore::open(dir.path()).unwrap();
+    let mut q = SearchQuery::new(today());
+    q.text = "perfusionist".into();
+    assert_eq!(ids(&store, &q), ["a"]);
+}
