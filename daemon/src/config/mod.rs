@@ -1,0 +1,277 @@
+//! `sources.toml`: which pages and feeds of which organisations are read,
+//! how, and how often.
+//!
+//! The file is versioned (`version = 1`). Loading is two-phase, as cargo-deny
+//! and quickwit do it: [`load`] walks the TOML tree with the span of every
+//! key and value, checks each one (unknown keys, types, URLs, cron
+//! schedules, timezones, selectors, regexes, duplicate ids), and collects
+//! **every** problem before it gives up, each as a [`Diagnostic`] naming the
+//! file, line and column and saying what would be right. Only a file with no
+//! problem becomes a [`Config`].
+
+mod load;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use perfusion_index::{ItemKind, Mode};
+use regex::Regex;
+use url::Url;
+
+use crate::dates::DateOrder;
+
+pub use load::{load, parse};
+
+/// The configuration version this daemon reads.
+pub const VERSION: i64 = 1;
+
+/// A validated `sources.toml`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The sources, in file order.
+    pub sources: Vec<SourceConfig>,
+    /// Named calendar subscriptions.
+    pub calendars: Vec<CalendarConfig>,
+    /// How the daemon fetches.
+    pub fetch: FetchConfig,
+}
+
+impl Config {
+    /// The source with this id.
+    pub fn source(&self, id: &str) -> Option<&SourceConfig> {
+        self.sources.iter().find(|s| s.id == id)
+    }
+}
+
+/// How the daemon presents itself to the sites it reads.
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    /// The User-Agent header: the daemon's name, version and a contact URL,
+    /// so a site's webmaster knows who reads them and how to reach us.
+    pub user_agent: String,
+    /// Seconds a whole request may take.
+    pub timeout_secs: u64,
+    /// The largest body read, in bytes; a larger one fails that source.
+    pub max_body_bytes: u64,
+}
+
+/// One page or feed of one organisation.
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    /// Unique among the sources; appears in logs and in `perfusion sources`.
+    pub id: String,
+    /// The organisation that publishes it ("ELSO", "EuroELSO").
+    pub org: String,
+    /// The page or feed.
+    pub url: Url,
+    /// The kind of item it lists, unless a kind rule says otherwise.
+    pub kind: ItemKind,
+    /// Title patterns that give an item another kind, first match wins.
+    pub kind_rules: Vec<KindRule>,
+    /// When it is fetched: a cron expression with seconds, in UTC.
+    pub schedule: String,
+    /// The timezone its times are in.
+    pub timezone: Tz,
+    /// How it writes all-numeric dates.
+    pub date_order: DateOrder,
+    /// The language of its text, when known (BCP 47).
+    pub language: Option<String>,
+    /// How to read it.
+    pub format: Format,
+}
+
+impl SourceConfig {
+    /// The kind of an item with this title: the first kind rule whose
+    /// pattern matches, else the source's kind.
+    pub fn kind_for(&self, title: &str) -> ItemKind {
+        self.kind_rules
+            .iter()
+            .find(|r| r.pattern.is_match(title))
+            .map_or(self.kind, |r| r.kind)
+    }
+}
+
+/// A title pattern and the kind it gives.
+#[derive(Debug, Clone)]
+pub struct KindRule {
+    /// Matched against the item's title.
+    pub pattern: Regex,
+    /// The kind of a matching item.
+    pub kind: ItemKind,
+}
+
+/// How a source is read.
+#[derive(Debug, Clone)]
+pub enum Format {
+    /// A listing page with one element per item.
+    HtmlList(Box<HtmlList>),
+    /// RSS 0.9x/1.0/2.0, Atom or JSON Feed.
+    Feed,
+}
+
+impl Format {
+    /// The name used in `sources.toml`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Format::HtmlList(_) => "html_list",
+            Format::Feed => "feed",
+        }
+    }
+}
+
+/// The formats this daemon reads, as named in `sources.toml`.
+pub const FORMATS: &[&str] = &["html_list", "feed"];
+
+/// The selectors of an `html_list` source. Each selector after `item` is
+/// applied inside the item element; `selector@attr` reads an attribute.
+#[derive(Debug, Clone)]
+pub struct HtmlList {
+    /// One element per item.
+    pub item: Selector,
+    /// The title.
+    pub title: Selector,
+    /// The date or date range.
+    pub date: Option<Selector>,
+    /// The end date, when the page gives it apart.
+    pub end_date: Option<Selector>,
+    /// The place.
+    pub location: Option<Selector>,
+    /// The item's own page (default: the first `a@href`).
+    pub link: Option<Selector>,
+    /// A description.
+    pub summary: Option<Selector>,
+    /// The date the page says the item was posted.
+    pub posted: Option<Selector>,
+}
+
+/// A CSS selector, optionally reading an attribute instead of the text.
+#[derive(Debug, Clone)]
+pub struct Selector {
+    /// As written in the config.
+    pub source: String,
+    /// The parsed selector.
+    pub css: scraper::Selector,
+    /// The attribute to read (`a@href` reads `href`), or the text when none.
+    pub attr: Option<String>,
+}
+
+/// A named calendar subscription, served at `/calendars/{name}.ics`.
+#[derive(Debug, Clone)]
+pub struct CalendarConfig {
+    /// Its name in the URL.
+    pub name: String,
+    /// Free text, as in a search.
+    pub query: String,
+    /// Any of these kinds.
+    pub kinds: Vec<ItemKind>,
+    /// Any of these organisations.
+    pub orgs: Vec<String>,
+    /// Any of these countries (ISO 3166-1 alpha-2).
+    pub countries: Vec<String>,
+    /// Only this mode.
+    pub mode: Option<Mode>,
+    /// A reminder this long before each deadline (ISO 8601 duration, "P7D").
+    pub alarm: Option<String>,
+}
+
+/// One problem in a config file, at a place in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// What is wrong and what would be right.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path.display(),
+            self.line,
+            self.column,
+            self.message
+        )
+    }
+}
+
+/// A config file that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file has problems, every one of them listed.
+    #[error("{}", render(diagnostics))]
+    Invalid {
+        /// The problems, in file order.
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+fn render(diagnostics: &[Diagnostic]) -> String {
+    let lines: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+    let n = diagnostics.len();
+    format!(
+        "{}\n{n} problem{} in the configuration",
+        lines.join("\n"),
+        if n == 1 { "" } else { "s" }
+    )
+}
+
+impl ConfigError {
+    /// The problems found, empty for a read error.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match self {
+            ConfigError::Read { .. } => &[],
+            ConfigError::Invalid { diagnostics } => diagnostics,
+        }
+    }
+}
+
+/// Parses a schedule as the scheduler does: six fields (seconds first) or
+/// seven (with a year), day-of-month and day-of-week both required to match.
+pub fn parse_schedule(expr: &str) -> Result<croner::Cron, croner::errors::CronError> {
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .dom_and_dow(true)
+        .build()
+        .parse(expr)
+}
+
+/// Line and column (1-based, columns in characters) of a byte offset.
+pub(crate) fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(src.len());
+    let offset = (0..=offset)
+        .rev()
+        .find(|&i| src.is_char_boundary(i))
+        .unwrap_or(0);
+    let before = &src[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+/// Display form of a path relative to the working directory when possible.
+pub(crate) fn display_path(path: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+}
