@@ -1,0 +1,132 @@
+//! Wiring the daemon together: the index and its writer task, the fetcher
+//! (network or replay), the runner, the scheduler and the gRPC server.
+//!
+//! `main.rs` and the end-to-end tests both start the daemon through
+//! [`Daemon`], so the tests run exactly what users run.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use perfusion_index::IndexStore;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::fetch::Fetcher;
+use crate::grpc::{self, AggregatorServiceImpl};
+use crate::index_task::IndexHandle;
+use crate::runner::{RunReport, Runner};
+use crate::scheduler;
+use crate::state::States;
+
+/// How to start the daemon.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The validated sources.toml.
+    pub config: Config,
+    /// Where the index lives; `None` keeps it in memory.
+    pub data_dir: Option<PathBuf>,
+    /// Answer every fetch from this archive instead of the network.
+    pub replay: Option<PathBuf>,
+    /// Save every response into this archive.
+    pub record: Option<PathBuf>,
+}
+
+/// An open daemon: index, writer and runner, not yet serving.
+#[derive(Debug)]
+pub struct Daemon {
+    store: IndexStore,
+    runner: Arc<Runner>,
+    cycles: watch::Sender<u64>,
+}
+
+impl Daemon {
+    /// Opens the index and starts its writer.
+    pub fn open(options: Options) -> anyhow::Result<Self> {
+        let store = match &options.data_dir {
+            Some(dir) => IndexStore::open(&dir.join("index"))
+                .with_context(|| format!("cannot open the index in {}", dir.display()))?,
+            None => IndexStore::open_in_ram()?,
+        };
+        let fetcher = match &options.replay {
+            Some(dir) => Fetcher::replay(dir.clone(), &options.config.fetch),
+            None => Fetcher::http(&options.config.fetch)?,
+        };
+        let fetcher = match &options.record {
+            Some(dir) => fetcher.recording(dir.clone()),
+            None => fetcher,
+        };
+        let (index, _writer_task) = IndexHandle::spawn(&store)?;
+        let runner = Arc::new(Runner::new(
+            Arc::new(options.config),
+            fetcher,
+            index,
+            store.clone(),
+            States::default(),
+        ));
+        Ok(Self {
+            store,
+            runner,
+            cycles: watch::channel(0).0,
+        })
+    }
+
+    /// The index, for reading.
+    pub fn store(&self) -> &IndexStore {
+        &self.store
+    }
+
+    /// The runner of the sources.
+    pub fn runner(&self) -> &Arc<Runner> {
+        &self.runner
+    }
+
+    /// The number of full cycles completed so far; tests wait on it.
+    pub fn cycles(&self) -> watch::Receiver<u64> {
+        self.cycles.subscribe()
+    }
+
+    /// Runs every source once.
+    pub async fn run_once(&self) -> Vec<RunReport> {
+        let reports = self.runner.run_all().await;
+        self.cycles.send_modify(|n| *n += 1);
+        reports
+    }
+
+    /// Serves gRPC on `listener`, runs a first full cycle, then each source
+    /// on its schedule, until `shutdown` is cancelled.
+    pub async fn serve(
+        self: Arc<Self>,
+        listener: TcpListener,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<()> {
+        let addr = listener.local_addr()?;
+        let service = AggregatorServiceImpl::new(self.store.clone(), Arc::clone(&self.runner));
+        let server = tokio::spawn(grpc::serve(
+            service,
+            listener,
+            shutdown.clone().cancelled_owned(),
+        ));
+        tracing::info!(%addr, sources = self.runner.config().sources.len(), "serving gRPC");
+
+        let first_cycle = {
+            let daemon = Arc::clone(&self);
+            let shutdown = shutdown.clone();
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = daemon.run_once() => {}
+                    () = shutdown.cancelled() => {}
+                }
+            })
+        };
+        let mut scheduler = scheduler::start(&self.runner).await?;
+        shutdown.cancelled().await;
+        tracing::info!("shutting down");
+        let _ = scheduler.shutdown().await;
+        first_cycle.abort();
+        server.await??;
+        Ok(())
+    }
+}

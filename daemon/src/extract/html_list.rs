@@ -1,0 +1,88 @@
+//! Listing pages: one element per item, found by CSS selectors.
+//!
+//! `item` selects the items; the other selectors are applied inside each
+//! item and read its text, or an attribute with `selector@attr`. An item
+//! without a title is skipped. Links resolve against the page's URL.
+
+use scraper::{ElementRef, Html};
+
+use super::{ExtractError, RawItem, text};
+use crate::config::{HtmlList, Selector};
+use crate::fetch::Fetched;
+
+pub(super) fn extract(list: &HtmlList, fetched: &Fetched) -> Result<Vec<RawItem>, ExtractError> {
+    if fetched
+        .content_type
+        .as_deref()
+        .is_some_and(|ct| !ct.contains("html") && !ct.starts_with("text/"))
+    {
+        return Err(ExtractError::Unexpected(format!(
+            "expected an HTML page, got {}",
+            fetched.content_type.as_deref().unwrap_or_default()
+        )));
+    }
+    let page = String::from_utf8_lossy(&fetched.body);
+    let html = Html::parse_document(&page);
+    let items = html
+        .select(&list.item.css)
+        .filter_map(|element| {
+            let title = read(element, &list.title).map(|t| text::one_line(&t))?;
+            if title.is_empty() {
+                return None;
+            }
+            let link = match &list.link {
+                Some(selector) => read(element, selector),
+                None => first_href(element),
+            }
+            .and_then(|href| fetched.url.join(href.trim()).ok())
+            .map(String::from);
+            Some(RawItem {
+                title,
+                date_text: list.date.as_ref().and_then(|s| read(element, s)),
+                end_date_text: list.end_date.as_ref().and_then(|s| read(element, s)),
+                location: list.location.as_ref().and_then(|s| read(element, s)),
+                link,
+                summary: list.summary.as_ref().and_then(|s| read_all(element, s)),
+                posted_text: list.posted.as_ref().and_then(|s| read(element, s)),
+                ..RawItem::default()
+            })
+        })
+        .collect();
+    Ok(items)
+}
+
+/// The text (or attribute) of the first match inside `element`, when not
+/// empty. The item element itself matches when the selector is `:scope`.
+fn read(element: ElementRef<'_>, selector: &Selector) -> Option<String> {
+    let found = element.select(&selector.css).next()?;
+    value_of(found, selector)
+}
+
+/// Every match inside `element`, each on its own line: a summary may be
+/// several paragraphs.
+fn read_all(element: ElementRef<'_>, selector: &Selector) -> Option<String> {
+    let parts: Vec<String> = element
+        .select(&selector.css)
+        .filter_map(|found| value_of(found, selector))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("\n"))
+}
+
+fn value_of(found: ElementRef<'_>, selector: &Selector) -> Option<String> {
+    let value = match &selector.attr {
+        Some(attr) => found.value().attr(attr)?.trim().to_owned(),
+        None => text::of_element(found),
+    };
+    (!value.is_empty()).then_some(value)
+}
+
+fn first_href(element: ElementRef<'_>) -> Option<String> {
+    let a = scraper::Selector::parse("a[href]").expect("a valid selector");
+    element
+        .select(&a)
+        .filter_map(|a| a.value().attr("href"))
+        .find(|href| {
+            !href.starts_with("mailto:") && !href.starts_with("tel:") && !href.starts_with('#')
+        })
+        .map(str::to_owned)
+}

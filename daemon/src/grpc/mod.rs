@@ -1,0 +1,165 @@
+//! The gRPC service, `perfusion.v1.AggregatorService`, with the standard
+//! health service and server reflection (v1 and v1alpha, since common
+//! grpcurl builds speak only v1alpha), so `grpcurl` works with no .proto
+//! file at hand.
+
+pub mod convert;
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use perfusion_index::IndexStore;
+use perfusion_proto::v1 as pb;
+use perfusion_proto::v1::aggregator_service_server::{AggregatorService, AggregatorServiceServer};
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::{Request, Response, Status};
+
+use crate::runner::Runner;
+
+/// The largest request a client may send.
+const MAX_REQUEST_BYTES: usize = 64 * 1024;
+
+/// The service over an index and the runner of its sources.
+#[derive(Debug, Clone)]
+pub struct AggregatorServiceImpl {
+    store: IndexStore,
+    runner: Arc<Runner>,
+}
+
+impl AggregatorServiceImpl {
+    /// A service answering from `store`, with the health of `runner`'s sources.
+    pub fn new(store: IndexStore, runner: Arc<Runner>) -> Self {
+        Self { store, runner }
+    }
+
+    fn sources_status(&self, only: Option<&str>) -> Vec<pb::SourceStatus> {
+        self.runner
+            .config()
+            .sources
+            .iter()
+            .filter(|s| only.is_none_or(|id| s.id == id))
+            .map(|s| {
+                let state = self.runner.states().get(&s.id);
+                convert::source_status_to_pb(s, &state, self.runner.item_count(&s.id))
+            })
+            .collect()
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> Status {
+    tracing::error!(error = %e, "request failed");
+    Status::internal(e.to_string())
+}
+
+#[tonic::async_trait]
+impl AggregatorService for AggregatorServiceImpl {
+    async fn search(
+        &self,
+        request: Request<pb::SearchRequest>,
+    ) -> Result<Response<pb::SearchResponse>, Status> {
+        let req = request.into_inner();
+        let query = convert::search_query(&req, Utc::now().date_naive())?;
+        let store = self.store.clone();
+        let (offset, limit) = (query.offset, query.limit);
+        let hits = tokio::task::spawn_blocking(move || store.search(&query))
+            .await
+            .map_err(internal)?
+            .map_err(internal)?;
+        let next = offset + hits.items.len();
+        let next_page_token = if hits.items.len() == limit && (next as u64) < hits.total {
+            convert::encode_page_token(next)
+        } else {
+            String::new()
+        };
+        Ok(Response::new(pb::SearchResponse {
+            items: hits.items.iter().map(convert::item_to_pb).collect(),
+            total_hits: hits.total,
+            next_page_token,
+        }))
+    }
+
+    async fn get_item(
+        &self,
+        request: Request<pb::GetItemRequest>,
+    ) -> Result<Response<pb::GetItemResponse>, Status> {
+        let id = request.into_inner().id;
+        if id.trim().is_empty() {
+            return Err(Status::invalid_argument("id: is empty"));
+        }
+        match self.store.get(id.trim()).map_err(internal)? {
+            Some(item) => Ok(Response::new(pb::GetItemResponse {
+                item: Some(convert::item_to_pb(&item)),
+            })),
+            None => Err(Status::not_found(format!("no item has id {id:?}"))),
+        }
+    }
+
+    async fn export_calendar(
+        &self,
+        _request: Request<pb::ExportCalendarRequest>,
+    ) -> Result<Response<pb::ExportCalendarResponse>, Status> {
+        Err(Status::unimplemented(
+            "ExportCalendar is not implemented in this version of perfusiond",
+        ))
+    }
+
+    async fn list_sources(
+        &self,
+        _request: Request<pb::ListSourcesRequest>,
+    ) -> Result<Response<pb::ListSourcesResponse>, Status> {
+        Ok(Response::new(pb::ListSourcesResponse {
+            sources: self.sources_status(None),
+        }))
+    }
+
+    async fn refresh_source(
+        &self,
+        _request: Request<pb::RefreshSourceRequest>,
+    ) -> Result<Response<pb::RefreshSourceResponse>, Status> {
+        Err(Status::unimplemented(
+            "RefreshSource is not implemented in this version of perfusiond",
+        ))
+    }
+
+    type WatchItemsStream = tokio_stream::Once<Result<pb::WatchItemsResponse, Status>>;
+
+    async fn watch_items(
+        &self,
+        _request: Request<pb::WatchItemsRequest>,
+    ) -> Result<Response<Self::WatchItemsStream>, Status> {
+        Err(Status::unimplemented(
+            "WatchItems is not implemented in this version of perfusiond",
+        ))
+    }
+}
+
+/// Serves the service, health and reflection on `listener` until
+/// `shutdown` completes.
+pub async fn serve(
+    service: AggregatorServiceImpl,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (health_reporter, health) = tonic_health::server::health_reporter();
+    health_reporter
+        .set_serving::<AggregatorServiceServer<AggregatorServiceImpl>>()
+        .await;
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(perfusion_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection_v1 = reflection().build_v1()?;
+    let reflection_v1alpha = reflection().build_v1alpha()?;
+    tonic::transport::Server::builder()
+        .add_service(health)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(
+            AggregatorServiceServer::new(service).max_decoding_message_size(MAX_REQUEST_BYTES),
+        )
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,78 @@
+//! The one task that owns the index writer.
+//!
+//! Fetchers send each source's items through a bounded channel and wait for
+//! the answer; the task upserts and commits them on a blocking thread, so
+//! tantivy's writes never stall the async runtime and never contend for the
+//! writer's lock.
+
+use chrono::{DateTime, Utc};
+use perfusion_index::{IndexError, IndexStore, Item, UpsertStats};
+use tokio::sync::{mpsc, oneshot};
+
+/// How many sources' batches may wait for the writer.
+const QUEUE: usize = 16;
+
+enum Command {
+    Upsert {
+        items: Vec<Item>,
+        now: DateTime<Utc>,
+        reply: oneshot::Sender<Result<UpsertStats, IndexError>>,
+    },
+}
+
+/// A handle to the writer task; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct IndexHandle {
+    tx: mpsc::Sender<Command>,
+}
+
+/// Why the writer could not take a batch.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The index refused the write.
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    /// The writer task has stopped (the daemon is shutting down).
+    #[error("the index writer has stopped")]
+    Stopped,
+}
+
+impl IndexHandle {
+    /// Starts the writer task over `store`. It ends when every handle is
+    /// dropped, after committing what it was given.
+    pub fn spawn(store: &IndexStore) -> Result<(Self, tokio::task::JoinHandle<()>), IndexError> {
+        let mut writer = store.writer()?;
+        let (tx, mut rx) = mpsc::channel::<Command>(QUEUE);
+        let task = tokio::task::spawn_blocking(move || {
+            while let Some(command) = rx.blocking_recv() {
+                match command {
+                    Command::Upsert { items, now, reply } => {
+                        let result = writer.upsert(items, now).and_then(|stats| {
+                            writer.commit()?;
+                            Ok(stats)
+                        });
+                        if let Err(e) = &result {
+                            tracing::error!(error = %e, "index write failed");
+                        }
+                        let _ = reply.send(result);
+                    }
+                }
+            }
+        });
+        Ok((Self { tx }, task))
+    }
+
+    /// Upserts one source's items and commits them.
+    pub async fn upsert(
+        &self,
+        items: Vec<Item>,
+        now: DateTime<Utc>,
+    ) -> Result<UpsertStats, WriteError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Command::Upsert { items, now, reply })
+            .await
+            .map_err(|_| WriteError::Stopped)?;
+        Ok(answer.await.map_err(|_| WriteError::Stopped)??)
+    }
+}

@@ -1,0 +1,33 @@
+//! perfusiond: the events aggregator of the perfusion and ECMO community.
+//!
+//! # Architecture
+//!
+//! ```text
+//! sources.toml ─► config ─► scheduler ─► fetch ─► extract ─► normalize ─► index_task
+//!                                                                            │
+//!                         perfusion CLI, other services ◄── grpc ◄── index ◄─┘
+//! ```
+//!
+//! - [`config`] validates `sources.toml`, reporting every problem with its
+//!   file, line and column;
+//! - [`fetch`] gets pages over HTTP or from a recorded archive;
+//! - [`extract`] reads raw items out of each format;
+//! - [`normalize`] turns them into items: kind, status, dates, place, id;
+//! - [`runner`] runs a source end to end, isolated from the others, and
+//!   [`scheduler`] runs each on its cron schedule;
+//! - [`index_task`] owns the index's single writer;
+//! - [`grpc`] serves `perfusion.v1.AggregatorService`.
+
+pub mod config;
+pub mod daemon;
+pub mod dates;
+pub mod extract;
+pub mod fetch;
+pub mod grpc;
+pub mod index_task;
+pub mod normalize;
+pub mod runner;
+pub mod scheduler;
+pub mod state;
+
+pub use daemon::{Daemon, Options};

@@ -1,0 +1,142 @@
+//! `perfusiond`: reads the perfusion community's pages and feeds on a
+//! schedule, indexes their events and serves them over gRPC.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use perfusiond::state::Outcome;
+use perfusiond::{Daemon, Options, config};
+use tokio_util::sync::CancellationToken;
+
+/// Exit code for a configuration that does not validate.
+const EXIT_CONFIG: u8 = 2;
+
+/// The events aggregator of the perfusion and ECMO community.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// The sources to read.
+    #[arg(long, default_value = "sources.toml", env = "PERFUSIOND_CONFIG")]
+    config: PathBuf,
+    /// Where the index is kept.
+    #[arg(long, default_value = "data", env = "PERFUSIOND_DATA_DIR")]
+    data_dir: PathBuf,
+    /// The address gRPC is served on.
+    #[arg(long, default_value = "127.0.0.1:50051")]
+    grpc_addr: SocketAddr,
+    /// Run every source once, then exit (non-zero when a source failed).
+    #[arg(long)]
+    once: bool,
+    /// Answer every fetch from the responses recorded under DIR/<host>/<path>.
+    #[arg(long, value_name = "DIR")]
+    replay: Option<PathBuf>,
+    /// Save every response under DIR/<host>/<path>.
+    #[arg(long, value_name = "DIR")]
+    record: Option<PathBuf>,
+    /// Validate the configuration and exit.
+    #[arg(long)]
+    check: bool,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tantivy=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let config = match config::load(&args.config) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    if args.check {
+        println!(
+            "{}: ok ({} sources, {} calendars)",
+            args.config.display(),
+            config.sources.len(),
+            config.calendars.len()
+        );
+        return ExitCode::SUCCESS;
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("perfusiond: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args, config)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("perfusiond: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args, config: config::Config) -> anyhow::Result<ExitCode> {
+    let daemon = Arc::new(Daemon::open(Options {
+        config,
+        data_dir: Some(args.data_dir),
+        replay: args.replay,
+        record: args.record,
+    })?);
+    if args.once {
+        let reports = daemon.run_once().await;
+        let failed: Vec<_> = reports
+            .iter()
+            .filter(|r| r.outcome == Outcome::Failed)
+            .collect();
+        for r in &reports {
+            let status = match r.outcome {
+                Outcome::Failed => "FAILED",
+                Outcome::Warning => "warning",
+                _ => "ok",
+            };
+            println!(
+                "{:<24} {:<8} {:>4} items  {}",
+                r.source_id,
+                status,
+                r.items,
+                r.error.as_deref().unwrap_or("")
+            );
+        }
+        return Ok(if failed.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    let listener = tokio::net::TcpListener::bind(args.grpc_addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.grpc_addr))?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(stop_on_signal(shutdown.clone()));
+    daemon.serve(listener, shutdown).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Cancels `token` on SIGINT or SIGTERM.
+async fn stop_on_signal(token: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("a SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    token.cancel();
+}

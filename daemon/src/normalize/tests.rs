@@ -1,0 +1,83 @@
+//! Normalisation of items as the real pages write them.
+
+use super::*;
+
+#[test]
+fn status_words_move_out_of_titles() {
+    assert_eq!(
+        split_status(
+            "-POSTPONED- ELSO ECMO Course I Adult ECMO for respiratory failure and septic shock"
+        ),
+        (
+            "ELSO ECMO Course I Adult ECMO for respiratory failure and septic shock".to_owned(),
+            Status::Postponed
+        )
+    );
+    assert_eq!(
+        split_status("ECMO 2020: Controversies and insights (cancelled)"),
+        (
+            "ECMO 2020: Controversies and insights".to_owned(),
+            Status::Cancelled
+        )
+    );
+    assert_eq!(
+        split_status("CREF 2021 - RESCHEDULED"),
+        ("CREF 2021".to_owned(), Status::Rescheduled)
+    );
+    assert_eq!(
+        split_status("FULL: Adult VV ECMO Course"),
+        ("Adult VV ECMO Course".to_owned(), Status::Full)
+    );
+    assert_eq!(
+        split_status("Full Day Pediatric ECMO Workshop"),
+        (
+            "Full Day Pediatric ECMO Workshop".to_owned(),
+            Status::Scheduled
+        ),
+        "a leading word reads as the status only when set apart"
+    );
+}
+
+#[test]
+fn ordinary_titles_keep_their_words() {
+    for title in [
+        "Adult ECMO for respiratory failure and septic shock",
+        "Power failure on ECMO: a full-day simulation",
+    ] {
+        assert_eq!(split_status(title), (title.to_owned(), Status::Scheduled));
+    }
+}
+
+#[test]
+fn labels_are_stripped_from_field_text() {
+    assert_eq!(strip_label("Location: Taipei, Taiwan"), "Taipei, Taiwan");
+    assert_eq!(strip_label("Posted Date: 05/26/2020"), "05/26/2020");
+    assert_eq!(strip_label("Dates:  June 11-12, 2024"), "June 11-12, 2024");
+    assert_eq!(strip_label("Stockholm, Sweden"), "Stockholm, Sweden");
+}
+
+#[test]
+fn ids_are_short_stable_hex() {
+    let a = stable_id(&[
+        "elso-meetings",
+        "https://www.elso.org/",
+        "32nd annual elso conference",
+    ]);
+    assert_eq!(a.len(), 16);
+    assert_eq!(
+        a,
+        stable_id(&[
+            "elso-meetings",
+            "https://www.elso.org/",
+            "32nd annual elso conference"
+        ])
+    );
+    assert_ne!(
+        a,
+        stable_id(&[
+            "elso-courses",
+            "https://www.elso.org/",
+            "32nd annual elso conference"
+        ])
+    );
+}
