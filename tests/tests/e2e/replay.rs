@@ -1,0 +1,126 @@
+//! `perfusiond --replay tests/fixtures/sites` runs the real configuration
+//! offline, and the binary's `--once` and `--check` behave as documented.
+
+use std::process::Command;
+
+use perfusion_tests::{binary, fixture_sites, repo_root};
+use perfusiond::state::Outcome;
+use perfusiond::{Daemon, Options, config};
+
+#[tokio::test]
+async fn the_real_sources_run_offline_from_the_fixtures() {
+    let config = config::load(&repo_root().join("sources.toml")).expect("sources.toml loads");
+    let daemon = Daemon::open(Options {
+        config,
+        data_dir: None,
+        replay: Some(fixture_sites()),
+        record: None,
+    })
+    .expect("daemon opens");
+    let reports = daemon.run_once().await;
+    let summary: Vec<(&str, Outcome, usize)> = reports
+        .iter()
+        .map(|r| (r.source_id.as_str(), r.outcome, r.items))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("elso-meetings", Outcome::Ok, 3),
+            ("elso-courses", Outcome::Ok, 4),
+            ("elso-notices", Outcome::Ok, 4),
+            ("ipa-news", Outcome::Ok, 3),
+        ]
+    );
+    // A second cycle finds the same items: same ids, nothing added.
+    let again = daemon.run_once().await;
+    assert!(
+        again
+            .iter()
+            .all(|r| r.stats.added == 0 && r.stats.changed == 0),
+        "{again:?}"
+    );
+    assert_eq!(daemon.store().len(), 14);
+
+    // Relative links resolve against the real page URL.
+    let mut query = perfusion_index::SearchQuery::new(chrono::Utc::now().date_naive());
+    query.text = "simulation".into();
+    query.include_past = true;
+    let hits = daemon.store().search(&query).expect("search");
+    assert_eq!(hits.items.len(), 2);
+    for item in &hits.items {
+        assert_eq!(
+            item.url,
+            "https://www.elso.org/ecmo-education/simulation-training.aspx"
+        );
+        assert_eq!(item.sources[0].url, item.url);
+    }
+}
+
+#[test]
+fn perfusiond_once_replays_and_reports_each_source() {
+    let data = tempfile::tempdir().unwrap();
+    let output = Command::new(binary("perfusiond"))
+        .current_dir(repo_root())
+        .args(["--replay", "tests/fixtures/sites", "--once", "--data-dir"])
+        .arg(data.path())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("perfusiond runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines: Vec<Vec<&str>> = stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ["elso-meetings", "ok", "3", "items"],
+            ["elso-courses", "ok", "4", "items"],
+            ["elso-notices", "ok", "4", "items"],
+            ["ipa-news", "ok", "3", "items"],
+        ]
+    );
+    assert!(
+        data.path().join("index/meta.json").exists(),
+        "the index is on disk"
+    );
+}
+
+#[test]
+fn perfusiond_check_names_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.toml");
+    std::fs::copy(repo_root().join("sources.toml"), &good).unwrap();
+    let ok = Command::new(binary("perfusiond"))
+        .arg("--check")
+        .arg("--config")
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(ok.status.success());
+    assert!(String::from_utf8_lossy(&ok.stdout).ends_with("ok (4 sources, 0 calendars)\n"));
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "version = 1\n\n[[source]]\nid = \"x\"\norg = \"X\"\nurl = \"https://x.example/\"\nformat = \"feed\"\nkind = \"publication\"\nschedule = \"0 */6 * * *\"\n",
+    )
+    .unwrap();
+    let out = Command::new(binary("perfusiond"))
+        .arg("--check")
+        .arg("--config")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.toml:9:12: schedule \"0 */6 * * *\" needs 6 fields (sec min hour day month weekday), it has 5"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,209 @@
+//! The gRPC service as other services see it: item look-up, source health,
+//! the standard health service, reflection for grpcurl (v1 and v1alpha),
+//! and honest UNIMPLEMENTED for what is not built yet.
+
+use perfusion_proto::v1 as pb;
+use tonic::Code;
+
+use super::{daemon_on_fixtures, search};
+
+#[tokio::test]
+async fn get_item_returns_the_item_or_not_found() {
+    let (_server, daemon) = daemon_on_fixtures().await;
+    let hits = search(
+        &daemon,
+        pb::SearchRequest {
+            query: "EuroELSO".into(),
+            include_past: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(hits.len(), 1);
+    let mut client = daemon.client().await;
+    let item = client
+        .get_item(pb::GetItemRequest {
+            id: hits[0].id.clone(),
+        })
+        .await
+        .expect("get_item")
+        .into_inner()
+        .item
+        .expect("an item");
+    assert_eq!(item, hits[0]);
+    assert_eq!(item.title, "10th EuroELSO Congress");
+
+    let missing = client
+        .get_item(pb::GetItemRequest {
+            id: "0123456789abcdef".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound);
+    assert_eq!(missing.message(), "no item has id \"0123456789abcdef\"");
+}
+
+#[tokio::test]
+async fn list_sources_shows_each_run_and_count() {
+    let (_server, daemon) = daemon_on_fixtures().await;
+    let mut client = daemon.client().await;
+    let sources = client
+        .list_sources(pb::ListSourcesRequest {})
+        .await
+        .expect("list_sources")
+        .into_inner()
+        .sources;
+    let rows: Vec<(&str, &str, pb::RunOutcome, u64, u64)> = sources
+        .iter()
+        .map(|s| {
+            (
+                s.id.as_str(),
+                s.org.as_str(),
+                s.outcome(),
+                s.item_count,
+                s.last_run_items,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("elso-meetings", "ELSO", pb::RunOutcome::Ok, 3, 3),
+            ("elso-courses", "ELSO", pb::RunOutcome::Ok, 4, 4),
+            ("elso-notices", "ELSO", pb::RunOutcome::Ok, 4, 4),
+            ("ipa-news", "IPA", pb::RunOutcome::Ok, 3, 3),
+        ]
+    );
+    for s in &sources {
+        assert!(
+            s.last_attempt.is_some() && s.last_success.is_some(),
+            "{}",
+            s.id
+        );
+        assert!(s.next_run.is_some(), "{} has a next run", s.id);
+        assert_eq!(s.consecutive_failures, 0);
+        assert!(s.last_error.is_empty());
+    }
+    assert_eq!(sources[3].format, "feed");
+    assert_eq!(sources[0].format, "html_list");
+}
+
+#[tokio::test]
+async fn health_reports_serving() {
+    let (_server, daemon) = daemon_on_fixtures().await;
+    let mut health = tonic_health::pb::health_client::HealthClient::new(daemon.channel().await);
+    let status = health
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "perfusion.v1.AggregatorService".into(),
+        })
+        .await
+        .expect("health")
+        .into_inner()
+        .status;
+    assert_eq!(
+        status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+}
+
+#[tokio::test]
+async fn reflection_lists_the_services_in_v1_and_v1alpha() {
+    use tonic_reflection::pb::{v1, v1alpha};
+    let (_server, daemon) = daemon_on_fixtures().await;
+
+    let mut client =
+        v1::server_reflection_client::ServerReflectionClient::new(daemon.channel().await);
+    let request = v1::ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(v1::server_reflection_request::MessageRequest::ListServices(
+            String::new(),
+        )),
+    };
+    let mut stream = client
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .expect("reflection v1")
+        .into_inner();
+    let response = stream
+        .message()
+        .await
+        .expect("a message")
+        .expect("a response");
+    let Some(v1::server_reflection_response::MessageResponse::ListServicesResponse(list)) =
+        response.message_response
+    else {
+        panic!("expected a service list")
+    };
+    let mut names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "grpc.health.v1.Health",
+            "grpc.reflection.v1.ServerReflection",
+            "perfusion.v1.AggregatorService",
+        ]
+    );
+
+    // What grpcurl 1.8 speaks.
+    let mut client =
+        v1alpha::server_reflection_client::ServerReflectionClient::new(daemon.channel().await);
+    let request = v1alpha::ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(
+            v1alpha::server_reflection_request::MessageRequest::ListServices(String::new()),
+        ),
+    };
+    let mut stream = client
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .expect("reflection v1alpha")
+        .into_inner();
+    let response = stream
+        .message()
+        .await
+        .expect("a message")
+        .expect("a response");
+    let Some(v1alpha::server_reflection_response::MessageResponse::ListServicesResponse(list)) =
+        response.message_response
+    else {
+        panic!("expected a service list")
+    };
+    let mut names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "grpc.health.v1.Health",
+            "grpc.reflection.v1alpha.ServerReflection",
+            "perfusion.v1.AggregatorService",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn rpcs_of_later_issues_answer_unimplemented() {
+    let (_server, daemon) = daemon_on_fixtures().await;
+    let mut client = daemon.client().await;
+    let export = client
+        .export_calendar(pb::ExportCalendarRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(export.code(), Code::Unimplemented);
+    let refresh = client
+        .refresh_source(pb::RefreshSourceRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(refresh.code(), Code::Unimplemented);
+    let watch = client
+        .watch_items(pb::WatchItemsRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(watch.code(), Code::Unimplemented);
+}
+
+#[tokio::test]
+async fn the_daemon_stops_cleanly() {
+    let (_server, daemon) = daemon_on_fixtures().await;
+    daemon.stop().await;
+}
