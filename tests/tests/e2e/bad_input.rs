@@ -35,6 +35,27 @@ item = ".event"
 title = "h3"
 "#;
 
+/// A daemon over an archive holding IPA's real feed and a feed cut off
+/// mid-element; the archive is returned so a test can change its pages.
+async fn daemon_on_broken_archive() -> (tempfile::TempDir, FixtureServer, TestDaemon) {
+    let dir = archive();
+    let server = FixtureServer::start(dir.path().to_owned()).await;
+    let daemon = TestDaemon::start(config_from(&server.rewrite(CONFIG))).await;
+    (dir, server, daemon)
+}
+
+/// Every item the daemon holds, past ones included.
+async fn all_items(daemon: &TestDaemon) -> Vec<pb::Item> {
+    search(
+        daemon,
+        pb::SearchRequest {
+            include_past: true,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
 /// An archive with IPA's real feed, and a feed cut off mid-element.
 fn archive() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -57,9 +78,7 @@ fn archive() -> tempfile::TempDir {
 
 #[tokio::test]
 async fn a_malformed_feed_and_a_missing_page_fail_only_their_sources() {
-    let dir = archive();
-    let server = FixtureServer::start(dir.path().to_owned()).await;
-    let daemon = TestDaemon::start(config_from(&server.rewrite(CONFIG))).await;
+    let (_dir, _server, daemon) = daemon_on_broken_archive().await;
     let mut client = daemon.client().await;
     let sources = client
         .list_sources(pb::ListSourcesRequest {})
@@ -86,22 +105,16 @@ async fn a_malformed_feed_and_a_missing_page_fail_only_their_sources() {
         missing.last_error
     );
 
-    let items = search(
-        &daemon,
-        pb::SearchRequest {
-            include_past: true,
-            ..Default::default()
-        },
-    )
-    .await;
-    assert_eq!(items.len(), 3, "the good source is unharmed");
+    assert_eq!(
+        all_items(&daemon).await.len(),
+        3,
+        "the good source is unharmed"
+    );
 }
 
 #[tokio::test]
 async fn a_source_that_fails_after_a_good_run_keeps_its_items() {
-    let dir = archive();
-    let server = FixtureServer::start(dir.path().to_owned()).await;
-    let daemon = TestDaemon::start(config_from(&server.rewrite(CONFIG))).await;
+    let (dir, _server, daemon) = daemon_on_broken_archive().await;
     // The feed goes bad, and the next run fails.
     std::fs::write(
         dir.path().join("iperfusion.org/feed/index"),
@@ -115,15 +128,11 @@ async fn a_source_that_fails_after_a_good_run_keeps_its_items() {
         .await
         .expect("a run");
     assert!(report.error.is_some());
-    let items = search(
-        &daemon,
-        pb::SearchRequest {
-            include_past: true,
-            ..Default::default()
-        },
-    )
-    .await;
-    assert_eq!(items.len(), 3, "the last good items stay searchable");
+    assert_eq!(
+        all_items(&daemon).await.len(),
+        3,
+        "the last good items stay searchable"
+    );
 }
 
 #[tokio::test]
