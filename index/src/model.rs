@@ -398,6 +398,12 @@ pub struct Item {
     pub first_seen: DateTime<Utc>,
     /// When the aggregator last read it.
     pub last_seen: DateTime<Utc>,
+    /// When what a calendar shows of it (dates, place, status, deadlines)
+    /// last changed: first_seen, then the time of each revision. Calendars
+    /// use it for DTSTAMP and LAST-MODIFIED, so a refresh that changes
+    /// nothing changes no byte.
+    #[serde(default)]
+    pub modified: DateTime<Utc>,
     /// BCP 47 language tag, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,

@@ -19,10 +19,8 @@ use crate::store::IndexStore;
 /// How hits are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortOrder {
-    /// By date for an empty query, by relevance otherwise.
-    #[default]
-    Auto,
     /// Soonest first; undated items last.
+    #[default]
     Date,
     /// Best match first (BM25).
     Relevance,
@@ -72,7 +70,7 @@ impl SearchQuery {
             to: None,
             include_past: false,
             include_withdrawn: false,
-            sort: SortOrder::Auto,
+            sort: SortOrder::Date,
             offset: 0,
             limit: 20,
             today,
@@ -95,11 +93,7 @@ impl IndexStore {
         let query = self.build_query(q);
         let searcher = self.reader.searcher();
         let limit = q.limit.max(1);
-        let by_relevance = match q.sort {
-            SortOrder::Relevance => true,
-            SortOrder::Date => false,
-            SortOrder::Auto => !q.text.trim().is_empty(),
-        };
+        let by_relevance = q.sort == SortOrder::Relevance;
         let (addresses, total): (Vec<DocAddress>, usize) = if by_relevance {
             let top = TopDocs::with_limit(limit)
                 .and_offset(q.offset)

@@ -181,8 +181,10 @@ impl Writer {
                 Some(previous) => {
                     item.first_seen = previous.first_seen;
                     item.revision = previous.revision;
+                    item.modified = previous.modified;
                     if item.calendar_fields_differ(&previous) {
                         item.revision += 1;
+                        item.modified = now;
                         stats.changed += 1;
                     } else {
                         stats.unchanged += 1;
@@ -190,6 +192,7 @@ impl Writer {
                 }
                 None => {
                     item.first_seen = now;
+                    item.modified = now;
                     stats.added += 1;
                 }
             }

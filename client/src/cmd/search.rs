@@ -86,7 +86,7 @@ pub struct Cmd {
     /// Include items that are over.
     #[arg(long)]
     past: bool,
-    /// Order of results (default: date without a query, relevance with one).
+    /// Order of results (default: date, soonest first).
     #[arg(long, value_enum)]
     sort: Option<Sort>,
     /// At most this many results.

@@ -76,8 +76,7 @@ pub fn search_query(req: &pb::SearchRequest, today: NaiveDate) -> Result<SearchQ
     q.include_past = req.include_past;
     q.include_withdrawn = req.include_withdrawn;
     q.sort = match pb::Sort::try_from(req.sort) {
-        Ok(pb::Sort::Unspecified) => SortOrder::Auto,
-        Ok(pb::Sort::Date) => SortOrder::Date,
+        Ok(pb::Sort::Unspecified | pb::Sort::Date) => SortOrder::Date,
         Ok(pb::Sort::Relevance) => SortOrder::Relevance,
         Err(_) => return Err(invalid("sort", format!("unknown sort {}", req.sort))),
     };

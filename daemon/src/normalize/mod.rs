@@ -109,6 +109,7 @@ pub fn item(raw: &RawItem, cx: &Context<'_>) -> Item {
         posted,
         first_seen: cx.now,
         last_seen: cx.now,
+        modified: cx.now,
         language: source.language.clone(),
         revision: 0,
     }

@@ -49,6 +49,7 @@ fn item(
         posted: None,
         first_seen: at("2026-01-01T00:00:00Z"),
         last_seen: at("2026-01-01T00:00:00Z"),
+        modified: at("2026-01-01T00:00:00Z"),
         language: None,
         revision: 0,
     }
@@ -253,6 +254,7 @@ fn upsert_keeps_first_seen_and_bumps_revision_on_a_date_change() {
     assert_eq!(now.first_seen, first_seen);
     assert_eq!(now.last_seen, at("2026-11-27T08:00:00Z"));
     assert_eq!(now.revision, 1);
+    assert_eq!(now.modified, at("2026-11-27T08:00:00Z"));
     assert_eq!(now.when.end, Some(day(2026, 12, 5)));
     assert_eq!(store.len(), 6, "an upsert replaces, it never duplicates");
     assert_eq!(store.count_by_source("elso-src").unwrap(), 3);

@@ -124,3 +124,73 @@ fn perfusiond_check_names_file_line_and_column() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn what_record_saves_replays_to_the_same_items() {
+    use perfusion_tests::{FixtureServer, config_from, real_config_text};
+
+    let server = FixtureServer::start(fixture_sites()).await;
+    let config = config_from(&server.rewrite(&real_config_text()));
+    let archive = tempfile::tempdir().unwrap();
+    let recording = Daemon::open(Options {
+        config: config.clone(),
+        data_dir: None,
+        replay: None,
+        record: Some(archive.path().to_owned()),
+    })
+    .unwrap();
+    let recorded = recording.run_once().await;
+    assert!(
+        recorded.iter().all(|r| r.outcome == Outcome::Ok),
+        "{recorded:?}"
+    );
+
+    // The body and its headers are stored at <host>_<port>/<path>.
+    let host = format!("127.0.0.1_{}", server.addr.port());
+    let feed = archive.path().join(&host).join("iperfusion.org/feed/index");
+    assert_eq!(
+        std::fs::read(&feed).unwrap(),
+        std::fs::read(fixture_sites().join("iperfusion.org/feed/index")).unwrap()
+    );
+    let headers = std::fs::read_to_string(feed.with_file_name("index.headers")).unwrap();
+    assert!(
+        headers.contains("content-type: application/rss+xml"),
+        "{headers}"
+    );
+    assert!(
+        headers.contains("last-modified: Tue, 15 Oct 2024 18:22:41 GMT"),
+        "{headers}"
+    );
+
+    // Replayed with the fixture server gone, the same items come back.
+    drop(server);
+    let replaying = Daemon::open(Options {
+        config,
+        data_dir: None,
+        replay: Some(archive.path().to_owned()),
+        record: None,
+    })
+    .unwrap();
+    let replayed = replaying.run_once().await;
+    assert!(
+        replayed.iter().all(|r| r.outcome == Outcome::Ok),
+        "{replayed:?}"
+    );
+    let ids = |d: &Daemon| {
+        let mut q = perfusion_index::SearchQuery::new(chrono::Utc::now().date_naive());
+        q.include_past = true;
+        q.limit = 100;
+        let mut ids: Vec<String> = d
+            .store()
+            .search(&q)
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&recording).len(), 14);
+    assert_eq!(ids(&recording), ids(&replaying));
+}
