@@ -39,6 +39,8 @@ enum Command {
     Show(cmd::show::Cmd),
     /// List the sources with the outcome of their last run.
     Sources(cmd::sources::Cmd),
+    /// Write an iCalendar of matching items, or print its webcal:// URL.
+    Calendar(cmd::calendar::Cmd),
 }
 
 /// How a command ended, as an exit code scripts can trust.
@@ -71,6 +73,7 @@ async fn main() -> ExitCode {
         Command::Search(cmd) => cmd.run(&cli.addr).await,
         Command::Show(cmd) => cmd.run(&cli.addr).await,
         Command::Sources(cmd) => cmd.run(&cli.addr).await,
+        Command::Calendar(cmd) => cmd.run(&cli.addr).await,
     };
     match result {
         Ok(Outcome::Found) => ExitCode::from(exit::FOUND),

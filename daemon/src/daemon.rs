@@ -1,5 +1,6 @@
 //! Wiring the daemon together: the index and its writer task, the fetcher
-//! (network or replay), the runner, the scheduler and the gRPC server.
+//! (network or replay), the runner, the scheduler, the gRPC server and the
+//! HTTP server (calendars, feed).
 //!
 //! `main.rs` and the end-to-end tests both start the daemon through
 //! [`Daemon`], so the tests run exactly what users run.
@@ -16,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use crate::fetch::Fetcher;
 use crate::grpc::{self, AggregatorServiceImpl};
+use crate::http::{self, HttpState};
 use crate::index_task::IndexHandle;
 use crate::runner::{RunReport, Runner};
 use crate::scheduler;
@@ -95,21 +97,37 @@ impl Daemon {
         reports
     }
 
-    /// Serves gRPC on `listener`, runs a first full cycle, then each source
-    /// on its schedule, until `shutdown` is cancelled.
+    /// Serves gRPC on `grpc` and HTTP on `http`, runs a first full cycle,
+    /// then each source on its schedule, until `shutdown` is cancelled.
     pub async fn serve(
         self: Arc<Self>,
-        listener: TcpListener,
+        grpc: TcpListener,
+        http: TcpListener,
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
-        let addr = listener.local_addr()?;
+        let grpc_addr = grpc.local_addr()?;
+        let http_addr = http.local_addr()?;
         let service = AggregatorServiceImpl::new(self.store.clone(), Arc::clone(&self.runner));
         let server = tokio::spawn(grpc::serve(
             service,
-            listener,
+            grpc,
             shutdown.clone().cancelled_owned(),
         ));
-        tracing::info!(%addr, sources = self.runner.config().sources.len(), "serving gRPC");
+        let router = http::router(HttpState {
+            store: self.store.clone(),
+            config: Arc::new(self.runner.config().clone()),
+        });
+        let web = tokio::spawn(http::serve(
+            router,
+            http,
+            shutdown.clone().cancelled_owned(),
+        ));
+        tracing::info!(
+            %grpc_addr,
+            %http_addr,
+            sources = self.runner.config().sources.len(),
+            "serving"
+        );
 
         let first_cycle = {
             let daemon = Arc::clone(&self);
@@ -127,6 +145,7 @@ impl Daemon {
         let _ = scheduler.shutdown().await;
         first_cycle.abort();
         server.await??;
+        web.await??;
         Ok(())
     }
 }

@@ -16,14 +16,17 @@
 //! - [`runner`] runs a source end to end, isolated from the others, and
 //!   [`scheduler`] runs each on its cron schedule;
 //! - [`index_task`] owns the index's single writer;
-//! - [`grpc`] serves `perfusion.v1.AggregatorService`.
+//! - [`grpc`] serves `perfusion.v1.AggregatorService`;
+//! - [`export`] writes iCalendar and Atom, which [`http`] serves.
 
 pub mod config;
 pub mod daemon;
 pub mod dates;
+pub mod export;
 pub mod extract;
 pub mod fetch;
 pub mod grpc;
+pub mod http;
 pub mod index_task;
 pub mod normalize;
 pub mod runner;

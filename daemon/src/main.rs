@@ -27,6 +27,9 @@ struct Args {
     /// The address gRPC is served on.
     #[arg(long, default_value = "127.0.0.1:50051")]
     grpc_addr: SocketAddr,
+    /// The address HTTP (calendars, Atom feed, health) is served on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    http_addr: SocketAddr,
     /// Run every source once, then exit (non-zero when a source failed).
     #[arg(long)]
     once: bool,
@@ -115,12 +118,16 @@ async fn run(args: Args, config: config::Config) -> anyhow::Result<ExitCode> {
             ExitCode::FAILURE
         });
     }
-    let listener = tokio::net::TcpListener::bind(args.grpc_addr)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.grpc_addr))?;
+    let bind = |addr: SocketAddr| async move {
+        tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))
+    };
+    let grpc = bind(args.grpc_addr).await?;
+    let http = bind(args.http_addr).await?;
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
-    daemon.serve(listener, shutdown).await?;
+    daemon.serve(grpc, http, shutdown).await?;
     Ok(ExitCode::SUCCESS)
 }
 

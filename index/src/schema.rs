@@ -12,7 +12,8 @@
 //! - day numbers (`start_day`, `end_day`, days since 0001-01-01) as fast
 //!   fields, for date-range filters and the default soonest-first order.
 //!   Undated items get `UNDATED` in both, which sorts them last and keeps
-//!   them out of explicit date ranges.
+//!   them out of explicit date ranges;
+//! - `first_seen` (Unix seconds) as a fast field, for newest-first feeds.
 
 use chrono::{Datelike, NaiveDate};
 use tantivy::schema::{
@@ -49,6 +50,7 @@ pub(crate) struct Fields {
     pub source: Field,
     pub start_day: Field,
     pub end_day: Field,
+    pub first_seen: Field,
 }
 
 /// Builds the schema and returns it with its fields.
@@ -74,6 +76,7 @@ pub(crate) fn build() -> (Schema, Fields) {
         source: b.add_text_field("source", STRING),
         start_day: b.add_i64_field("start_day", INDEXED | FAST),
         end_day: b.add_i64_field("end_day", INDEXED | FAST),
+        first_seen: b.add_i64_field("first_seen", FAST),
     };
     (b.build(), fields)
 }
@@ -130,5 +133,6 @@ pub(crate) fn to_document(f: &Fields, item: &Item) -> serde_json::Result<Tantivy
     doc.add_text(f.status, item.status.as_str());
     doc.add_i64(f.start_day, item.first_day().map_or(UNDATED, day_number));
     doc.add_i64(f.end_day, item.last_day().map_or(UNDATED, day_number));
+    doc.add_i64(f.first_seen, item.first_seen.timestamp());
     Ok(doc)
 }

@@ -24,6 +24,8 @@ pub enum SortOrder {
     Date,
     /// Best match first (BM25).
     Relevance,
+    /// Most recently announced first (by `first_seen`): for feeds.
+    Newest,
 }
 
 /// A search.
@@ -93,19 +95,22 @@ impl IndexStore {
         let query = self.build_query(q);
         let searcher = self.reader.searcher();
         let limit = q.limit.max(1);
-        let by_relevance = q.sort == SortOrder::Relevance;
-        let (addresses, total): (Vec<DocAddress>, usize) = if by_relevance {
-            let top = TopDocs::with_limit(limit)
-                .and_offset(q.offset)
-                .order_by_score();
-            let (hits, total) = searcher.search(&query, &(top, Count))?;
-            (hits.into_iter().map(|(_, a)| a).collect(), total)
-        } else {
-            let top = TopDocs::with_limit(limit)
-                .and_offset(q.offset)
-                .order_by_fast_field::<i64>("start_day", Order::Asc);
-            let (hits, total) = searcher.search(&query, &(top, Count))?;
-            (hits.into_iter().map(|(_, a)| a).collect(), total)
+        let top = TopDocs::with_limit(limit).and_offset(q.offset);
+        let (addresses, total): (Vec<DocAddress>, usize) = match q.sort {
+            SortOrder::Relevance => {
+                let (hits, total) = searcher.search(&query, &(top.order_by_score(), Count))?;
+                (hits.into_iter().map(|(_, a)| a).collect(), total)
+            }
+            SortOrder::Date | SortOrder::Newest => {
+                let (field, order) = if q.sort == SortOrder::Date {
+                    ("start_day", Order::Asc)
+                } else {
+                    ("first_seen", Order::Desc)
+                };
+                let top = top.order_by_fast_field::<i64>(field, order);
+                let (hits, total) = searcher.search(&query, &(top, Count))?;
+                (hits.into_iter().map(|(_, a)| a).collect(), total)
+            }
         };
         let mut items = Vec::with_capacity(addresses.len());
         for address in addresses {

@@ -121,6 +121,8 @@ pub fn config_from(text: &str) -> config::Config {
 pub struct TestDaemon {
     /// Where gRPC listens.
     pub addr: SocketAddr,
+    /// Where HTTP listens.
+    pub http_addr: SocketAddr,
     /// The daemon itself.
     pub daemon: Arc<Daemon>,
     shutdown: CancellationToken,
@@ -142,17 +144,20 @@ impl TestDaemon {
     /// Starts a daemon with these options and waits for its first cycle.
     pub async fn start_with(options: Options) -> Self {
         let daemon = Arc::new(Daemon::open(options).expect("daemon opens"));
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
+        let grpc = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let http = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = grpc.local_addr().expect("addr");
+        let http_addr = http.local_addr().expect("addr");
         let mut cycles = daemon.cycles();
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(Arc::clone(&daemon).serve(listener, shutdown.clone()));
+        let task = tokio::spawn(Arc::clone(&daemon).serve(grpc, http, shutdown.clone()));
         cycles
             .wait_for(|n| *n >= 1)
             .await
             .expect("the first cycle completes");
         Self {
             addr,
+            http_addr,
             daemon,
             shutdown,
             task: Some(task),
@@ -162,6 +167,11 @@ impl TestDaemon {
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT` of the HTTP server.
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.http_addr)
     }
 
     /// A gRPC channel to the daemon.

@@ -1,6 +1,8 @@
 //! One module per subcommand, each with its `Cmd` (the arguments) and
-//! `run()`.
+//! `run()`; `filters` holds what `search` and `calendar` share.
 
+pub mod calendar;
+pub mod filters;
 pub mod search;
 pub mod show;
 pub mod sources;

@@ -2,54 +2,12 @@
 //! soonest first (or best match first with `--sort relevance`).
 
 use clap::{Args, ValueEnum};
+
+use super::filters::Filters;
 use perfusion_proto::v1 as pb;
 
 use crate::connect::{self, Failure};
 use crate::{Outcome, exit, render};
-
-/// Item kinds, as typed on the command line.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Kind {
-    /// Courses, workshops, trainings.
-    Course,
-    /// Congresses, annual meetings, symposia.
-    Conference,
-    /// Online talks.
-    Webinar,
-    /// Research grants and awards.
-    Grant,
-    /// Jobs.
-    Job,
-    /// Reports, articles, guidelines, newsletters.
-    Publication,
-    /// Abstract, registration and application deadlines.
-    Deadline,
-}
-
-impl Kind {
-    fn to_pb(self) -> pb::ItemKind {
-        match self {
-            Kind::Course => pb::ItemKind::Course,
-            Kind::Conference => pb::ItemKind::Conference,
-            Kind::Webinar => pb::ItemKind::Webinar,
-            Kind::Grant => pb::ItemKind::Grant,
-            Kind::Job => pb::ItemKind::Job,
-            Kind::Publication => pb::ItemKind::Publication,
-            Kind::Deadline => pb::ItemKind::Deadline,
-        }
-    }
-}
-
-/// Modes, as typed on the command line.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Mode {
-    /// At a venue.
-    InPerson,
-    /// Online.
-    Virtual,
-    /// Both.
-    Hybrid,
-}
 
 /// Orders, as typed on the command line.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -63,26 +21,8 @@ pub enum Sort {
 /// Find items by text, kind, organisation, place and date.
 #[derive(Debug, Args)]
 pub struct Cmd {
-    /// Words to find in titles, summaries, places and organisations.
-    query: Vec<String>,
-    /// Only items of this kind (repeat for several).
-    #[arg(long, value_enum)]
-    kind: Vec<Kind>,
-    /// Only items from this organisation (repeat for several).
-    #[arg(long)]
-    org: Vec<String>,
-    /// Only items in this country, ISO code such as DE (repeat for several).
-    #[arg(long)]
-    country: Vec<String>,
-    /// Only items of this mode.
-    #[arg(long, value_enum)]
-    mode: Option<Mode>,
-    /// Only items that end on or after this day (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
-    from: Option<String>,
-    /// Only items that start on or before this day (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
-    to: Option<String>,
+    #[command(flatten)]
+    filters: Filters,
     /// Include items that are over.
     #[arg(long)]
     past: bool,
@@ -102,21 +42,7 @@ impl Cmd {
     pub async fn run(self, addr: &str) -> Result<Outcome, Failure> {
         let mut client = connect::client(addr).await?;
         let request = pb::SearchRequest {
-            query: self.query.join(" "),
-            kinds: self.kind.iter().map(|k| k.to_pb().into()).collect(),
-            orgs: self.org,
-            countries: self.country,
-            mode: match self.mode {
-                None => pb::Mode::Unspecified,
-                Some(Mode::InPerson) => pb::Mode::InPerson,
-                Some(Mode::Virtual) => pb::Mode::Virtual,
-                Some(Mode::Hybrid) => pb::Mode::Hybrid,
-            }
-            .into(),
-            from: self.from.unwrap_or_default(),
-            to: self.to.unwrap_or_default(),
             include_past: self.past,
-            include_withdrawn: false,
             sort: match self.sort {
                 None => pb::Sort::Unspecified,
                 Some(Sort::Date) => pb::Sort::Date,
@@ -124,7 +50,7 @@ impl Cmd {
             }
             .into(),
             page_size: i32::try_from(self.limit).unwrap_or(i32::MAX),
-            page_token: String::new(),
+            ..self.filters.to_request()
         };
         let response = client
             .search(request)

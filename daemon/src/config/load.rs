@@ -20,7 +20,7 @@ use url::Url;
 
 use super::{
     CalendarConfig, Config, ConfigError, Diagnostic, FORMATS, FetchConfig, Format, HtmlList,
-    KindRule, Selector, SourceConfig, VERSION, display_path, line_col,
+    KindRule, PublishConfig, Selector, SourceConfig, VERSION, display_path, line_col,
 };
 use crate::dates::DateOrder;
 
@@ -232,7 +232,9 @@ fn type_name(v: &DeValue<'_>) -> &'static str {
     }
 }
 
-const ROOT_KEYS: &[&str] = &["version", "defaults", "fetch", "source", "calendar"];
+const ROOT_KEYS: &[&str] = &[
+    "version", "defaults", "fetch", "publish", "source", "calendar",
+];
 const DEFAULTS_KEYS: &[&str] = &["schedule", "timezone", "date_order"];
 const FETCH_KEYS: &[&str] = &["user_agent", "timeout_secs", "max_body_bytes"];
 const SOURCE_KEYS: &[&str] = &[
@@ -285,6 +287,7 @@ fn read_root(cx: &mut Cx<'_>, root: &Spanned<DeTable<'_>>) -> Config {
     }
     let defaults = read_defaults(cx, t.get("defaults"));
     let fetch = read_fetch(cx, t.get("fetch"));
+    let publish = read_publish(cx, t.get("publish"));
     let sources = read_array_of_tables(cx, t.get("source"), "source")
         .into_iter()
         .filter_map(|(table, span)| read_source(cx, table, span, &defaults))
@@ -300,7 +303,42 @@ fn read_root(cx: &mut Cx<'_>, root: &Spanned<DeTable<'_>>) -> Config {
         sources,
         calendars,
         fetch,
+        publish,
     }
+}
+
+fn read_publish(cx: &mut Cx<'_>, value: Option<&Value<'_>>) -> PublishConfig {
+    let mut publish = PublishConfig::default();
+    let Some((table, span)) = value.and_then(|v| as_table(cx, v, "publish").map(|t| (t, v.span())))
+    else {
+        return publish;
+    };
+    let mut t = Table::new(table, span, "[publish]");
+    if let Some(refresh) = read_duration(cx, &mut t, "refresh") {
+        if refresh < chrono::Duration::minutes(15) {
+            cx.error(
+                t.span.clone(),
+                "`refresh` must be at least PT15M: calendar clients polling faster only load the daemon",
+            );
+        } else {
+            publish.refresh = refresh;
+        }
+    }
+    t.finish(cx, &["refresh"]);
+    publish
+}
+
+/// An ISO 8601 duration ("P7D", "PT12H").
+fn read_duration(cx: &mut Cx<'_>, t: &mut Table<'_, '_>, key: &str) -> Option<chrono::Duration> {
+    let (text, span) = t.string(cx, key)?;
+    let parsed = crate::export::ical::parse_duration(&text);
+    if parsed.is_none() {
+        cx.error(
+            span,
+            format!("{key} {text:?} must be an ISO 8601 duration such as \"P7D\" or \"PT12H\""),
+        );
+    }
+    parsed
 }
 
 fn as_table<'t, 'i>(cx: &mut Cx<'_>, value: &'t Value<'i>, what: &str) -> Option<&'t DeTable<'i>> {
@@ -735,22 +773,7 @@ fn read_calendar(
             .map_err(|e| cx.error(span, e.to_string()))
             .ok()
     });
-    let alarm = t.string(cx, "alarm").and_then(|(a, span)| {
-        let valid = a.starts_with('P')
-            && a.len() > 2
-            && a[1..]
-                .chars()
-                .all(|c| c.is_ascii_digit() || "WDTHMS".contains(c));
-        if valid {
-            Some(a)
-        } else {
-            cx.error(
-                span,
-                format!("alarm {a:?} must be an ISO 8601 duration such as \"P7D\" or \"PT12H\""),
-            );
-            None
-        }
-    });
+    let alarm = read_duration(cx, &mut t, "alarm");
     t.finish(cx, CALENDAR_KEYS);
     Some(CalendarConfig {
         name: name?,

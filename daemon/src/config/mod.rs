@@ -39,6 +39,24 @@ pub struct Config {
     pub calendars: Vec<CalendarConfig>,
     /// How the daemon fetches.
     pub fetch: FetchConfig,
+    /// How calendars and feeds are published.
+    pub publish: PublishConfig,
+}
+
+/// How calendars and feeds are published.
+#[derive(Debug, Clone, Copy)]
+pub struct PublishConfig {
+    /// How often calendar clients should refresh (REFRESH-INTERVAL and
+    /// X-PUBLISHED-TTL): `[publish] refresh`, an ISO 8601 duration.
+    pub refresh: chrono::Duration,
+}
+
+impl Default for PublishConfig {
+    fn default() -> Self {
+        Self {
+            refresh: chrono::Duration::hours(12),
+        }
+    }
 }
 
 impl Config {
@@ -176,7 +194,7 @@ pub struct CalendarConfig {
     /// Only this mode.
     pub mode: Option<Mode>,
     /// A reminder this long before each deadline (ISO 8601 duration, "P7D").
-    pub alarm: Option<String>,
+    pub alarm: Option<chrono::Duration>,
 }
 
 /// One problem in a config file, at a place in it.

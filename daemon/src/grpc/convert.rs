@@ -181,7 +181,8 @@ fn precision_to_pb(p: DatePrecision) -> pb::DatePrecision {
     }
 }
 
-fn mode_to_pb(m: Option<Mode>) -> pb::Mode {
+/// The wire mode of a domain mode; unspecified for none.
+pub fn mode_to_pb(m: Option<Mode>) -> pb::Mode {
     match m {
         None => pb::Mode::Unspecified,
         Some(Mode::InPerson) => pb::Mode::InPerson,

@@ -15,6 +15,7 @@ use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{Request, Response, Status};
 
+use crate::export::{self, ExportError};
 use crate::runner::Runner;
 
 /// The largest request a client may send.
@@ -97,11 +98,25 @@ impl AggregatorService for AggregatorServiceImpl {
 
     async fn export_calendar(
         &self,
-        _request: Request<pb::ExportCalendarRequest>,
+        request: Request<pb::ExportCalendarRequest>,
     ) -> Result<Response<pb::ExportCalendarResponse>, Status> {
-        Err(Status::unimplemented(
-            "ExportCalendar is not implemented in this version of perfusiond",
-        ))
+        let req = request.into_inner();
+        let name = Some(req.calendar_name).filter(|n| !n.is_empty());
+        let filter = req.filter.unwrap_or_default();
+        let store = self.store.clone();
+        let runner = Arc::clone(&self.runner);
+        let today = Utc::now().date_naive();
+        let built = tokio::task::spawn_blocking(move || {
+            export::calendar(&store, runner.config(), name.as_deref(), &filter, today)
+        })
+        .await
+        .map_err(internal)?;
+        match built {
+            Ok(ics) => Ok(Response::new(pb::ExportCalendarResponse { ics })),
+            Err(ExportError::Invalid(message)) => Err(Status::invalid_argument(message)),
+            Err(e @ ExportError::UnknownCalendar { .. }) => Err(Status::not_found(e.to_string())),
+            Err(e) => Err(internal(e)),
+        }
     }
 
     async fn list_sources(

@@ -3,6 +3,7 @@
 //! Every expectation is written by hand from the fixture pages.
 
 mod bad_input;
+mod calendar;
 mod cli;
 mod replay;
 mod search;

@@ -103,7 +103,7 @@ fn perfusiond_check_names_file_line_and_column() {
         .output()
         .unwrap();
     assert!(ok.status.success());
-    assert!(String::from_utf8_lossy(&ok.stdout).ends_with("ok (4 sources, 0 calendars)\n"));
+    assert!(String::from_utf8_lossy(&ok.stdout).ends_with("ok (4 sources, 2 calendars)\n"));
 
     let bad = dir.path().join("bad.toml");
     std::fs::write(

@@ -1,0 +1,124 @@
+//! The lexical layer of iCalendar: escaping TEXT values (RFC 5545 3.3.11),
+//! cleaning URI values, and writing content lines folded to 75 octets with
+//! CRLF endings (RFC 5545 3.1).
+//!
+//! Everything scraped passes through here before it reaches the output, so
+//! this is where hostile text is made harmless: no scraped character can end
+//! a content line, start a new property or split a UTF-8 sequence.
+
+use std::fmt::Write as _;
+
+/// The most octets of one physical line, CRLF excluded (RFC 5545 3.1).
+pub(super) const MAX_LINE_OCTETS: usize = 75;
+
+/// `text` as an RFC 5545 TEXT value.
+///
+/// Every kind of line break (CRLF, LF, lone CR, and the Unicode line and
+/// paragraph separators) becomes one `\n`; backslash, semicolon and comma are
+/// escaped; a tab becomes a space, because dropping it would glue two words
+/// together; every other control character (C0, DEL and C1) is dropped: C1's
+/// NEL in particular is a line break to some readers.
+pub(super) fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\r' => {
+                // CRLF is one line break, not two.
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push_str("\\n");
+            }
+            '\n' | '\u{2028}' | '\u{2029}' => out.push_str("\\n"),
+            '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `values` as a TEXT list (CATEGORIES): each value escaped, joined by bare
+/// commas, blank values left out.
+pub(super) fn text_list<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
+    values
+        .into_iter()
+        .map(escape_text)
+        .filter(|v| !v.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// `url` as a URI value (RFC 3986), which is not TEXT and so has no escapes:
+/// control characters are dropped, surrounding blanks trimmed, and any
+/// character a URI cannot hold (space, quotes, backslash, non-ASCII) is
+/// percent-encoded as UTF-8, so the value is one valid URI token.
+pub(super) fn clean_uri(url: &str) -> String {
+    let kept: String = url.chars().filter(|c| !c.is_control()).collect();
+    let mut out = String::with_capacity(kept.len());
+    for c in kept.trim().chars() {
+        if c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c) {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for byte in c.encode_utf8(&mut buf).bytes() {
+                let _ = write!(out, "%{byte:02X}");
+            }
+        }
+    }
+    out
+}
+
+/// A text/calendar body being written, one content line at a time.
+#[derive(Debug, Default)]
+pub(super) struct ContentLines {
+    out: String,
+}
+
+impl ContentLines {
+    /// Writes `name:value`, where `name` is a property name with its
+    /// parameters (ours, never scraped) and `value` is already escaped or
+    /// cleaned for its value type.
+    ///
+    /// Folds so that no physical line exceeds 75 octets: a continuation
+    /// line starts with one space, which counts toward its 75. A fold never
+    /// falls inside a UTF-8 sequence, nor between a backslash and the
+    /// character it escapes: RFC 5545 would allow the latter, but some
+    /// readers unescape before they unfold.
+    pub(super) fn property(&mut self, name: &str, value: &str) {
+        let mut width = 0;
+        let mut push_unit = |out: &mut String, unit: &str| {
+            if width + unit.len() > MAX_LINE_OCTETS {
+                out.push_str("\r\n ");
+                width = 1;
+            }
+            out.push_str(unit);
+            width += unit.len();
+        };
+        // The name is short ASCII, so it never needs a fold of its own, but
+        // going through the same counter keeps the arithmetic in one place.
+        for (i, c) in name.char_indices() {
+            push_unit(&mut self.out, &name[i..i + c.len_utf8()]);
+        }
+        push_unit(&mut self.out, ":");
+        let mut rest = value;
+        while let Some(c) = rest.chars().next() {
+            let mut len = c.len_utf8();
+            if c == '\\' {
+                len += rest[len..].chars().next().map_or(0, char::len_utf8);
+            }
+            push_unit(&mut self.out, &rest[..len]);
+            rest = &rest[len..];
+        }
+        self.out.push_str("\r\n");
+    }
+
+    /// The finished body.
+    pub(super) fn finish(self) -> String {
+        self.out
+    }
+}
