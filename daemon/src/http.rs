@@ -185,12 +185,7 @@ pub fn filter_from_query(query: &str) -> Result<pb::SearchRequest, String> {
             "mode" => {
                 let mode: perfusion_index::Mode =
                     value.parse().map_err(|e| format!("mode: {e}"))?;
-                filter.mode = match mode {
-                    perfusion_index::Mode::InPerson => pb::Mode::InPerson,
-                    perfusion_index::Mode::Virtual => pb::Mode::Virtual,
-                    perfusion_index::Mode::Hybrid => pb::Mode::Hybrid,
-                }
-                .into();
+                filter.mode = convert::mode_to_pb(Some(mode)).into();
             }
             "from" => filter.from = value.into_owned(),
             "to" => filter.to = value.into_owned(),
