@@ -73,6 +73,12 @@ pub(super) fn clean_uri(url: &str) -> String {
     out
 }
 
+/// True when `text` ends with a backslash that escapes the next character:
+/// the last of an odd run of backslashes.
+fn ends_in_escape(text: &str) -> bool {
+    text.bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1
+}
+
 /// A text/calendar body being written, one content line at a time.
 #[derive(Debug, Default)]
 pub(super) struct ContentLines {
@@ -90,30 +96,29 @@ impl ContentLines {
     /// character it escapes: RFC 5545 would allow the latter, but some
     /// readers unescape before they unfold.
     pub(super) fn property(&mut self, name: &str, value: &str) {
-        let mut width = 0;
-        let mut push_unit = |out: &mut String, unit: &str| {
-            if width + unit.len() > MAX_LINE_OCTETS {
-                out.push_str("\r\n ");
-                width = 1;
+        // The name is ours and short ASCII: it never needs a fold itself.
+        debug_assert!(name.len() < MAX_LINE_OCTETS);
+        self.out.push_str(name);
+        self.out.push(':');
+        let mut width = name.len() + 1;
+        let mut start = 0;
+        // Greedy: fill each physical line, then cut at the last character
+        // boundary that fits, stepping back once more when the cut would
+        // separate an escaping backslash from what it escapes.
+        while value.len() - start > MAX_LINE_OCTETS - width {
+            let mut cut = start + (MAX_LINE_OCTETS - width);
+            while !value.is_char_boundary(cut) {
+                cut -= 1;
             }
-            out.push_str(unit);
-            width += unit.len();
-        };
-        // The name is short ASCII, so it never needs a fold of its own, but
-        // going through the same counter keeps the arithmetic in one place.
-        for (i, c) in name.char_indices() {
-            push_unit(&mut self.out, &name[i..i + c.len_utf8()]);
-        }
-        push_unit(&mut self.out, ":");
-        let mut rest = value;
-        while let Some(c) = rest.chars().next() {
-            let mut len = c.len_utf8();
-            if c == '\\' {
-                len += rest[len..].chars().next().map_or(0, char::len_utf8);
+            if ends_in_escape(&value[..cut]) {
+                cut -= 1;
             }
-            push_unit(&mut self.out, &rest[..len]);
-            rest = &rest[len..];
+            self.out.push_str(&value[start..cut]);
+            self.out.push_str("\r\n ");
+            width = 1;
+            start = cut;
         }
+        self.out.push_str(&value[start..]);
         self.out.push_str("\r\n");
     }
 
