@@ -41,6 +41,8 @@ enum Command {
     Sources(cmd::sources::Cmd),
     /// Write an iCalendar of matching items, or print its webcal:// URL.
     Calendar(cmd::calendar::Cmd),
+    /// Fetch one source (or every source) now and show what the run did.
+    Refresh(cmd::refresh::Cmd),
 }
 
 /// How a command ended, as an exit code scripts can trust.
@@ -74,6 +76,7 @@ async fn main() -> ExitCode {
         Command::Show(cmd) => cmd.run(&cli.addr).await,
         Command::Sources(cmd) => cmd.run(&cli.addr).await,
         Command::Calendar(cmd) => cmd.run(&cli.addr).await,
+        Command::Refresh(cmd) => cmd.run(&cli.addr).await,
     };
     match result {
         Ok(Outcome::Found) => ExitCode::from(exit::FOUND),

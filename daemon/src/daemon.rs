@@ -19,7 +19,8 @@ use crate::fetch::Fetcher;
 use crate::grpc::{self, AggregatorServiceImpl};
 use crate::http::{self, HttpState};
 use crate::index_task::IndexHandle;
-use crate::runner::{RunReport, Runner};
+use crate::metrics::Metrics;
+use crate::runner::{RunReport, Runner, RunnerParts};
 use crate::scheduler;
 use crate::state::States;
 
@@ -36,21 +37,28 @@ pub struct Options {
     pub record: Option<PathBuf>,
 }
 
+/// How long the runs in flight get to let go at shutdown.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// An open daemon: index, writer and runner, not yet serving.
 #[derive(Debug)]
 pub struct Daemon {
     store: IndexStore,
     runner: Arc<Runner>,
+    metrics: Arc<Metrics>,
     cycles: watch::Sender<u64>,
 }
 
 impl Daemon {
-    /// Opens the index and starts its writer.
+    /// Opens the index and the sources' states, and starts the writer.
     pub fn open(options: Options) -> anyhow::Result<Self> {
-        let store = match &options.data_dir {
-            Some(dir) => IndexStore::open(&dir.join("index"))
-                .with_context(|| format!("cannot open the index in {}", dir.display()))?,
-            None => IndexStore::open_in_ram()?,
+        let (store, states) = match &options.data_dir {
+            Some(dir) => (
+                IndexStore::open(&dir.join("index"))
+                    .with_context(|| format!("cannot open the index in {}", dir.display()))?,
+                States::open(dir)?,
+            ),
+            None => (IndexStore::open_in_ram()?, States::in_memory()),
         };
         let fetcher = match &options.replay {
             Some(dir) => Fetcher::replay(dir.clone(), &options.config.fetch),
@@ -60,17 +68,20 @@ impl Daemon {
             Some(dir) => fetcher.recording(dir.clone()),
             None => fetcher,
         };
-        let (index, _writer_task) = IndexHandle::spawn(&store)?;
-        let runner = Arc::new(Runner::new(
-            Arc::new(options.config),
+        let metrics = Arc::new(Metrics::default());
+        let (index, _writer_task) = IndexHandle::spawn(&store, Arc::clone(&metrics))?;
+        let runner = Arc::new(Runner::new(RunnerParts {
+            config: Arc::new(options.config),
             fetcher,
             index,
-            store.clone(),
-            States::default(),
-        ));
+            store: store.clone(),
+            states,
+            metrics: Arc::clone(&metrics),
+        }));
         Ok(Self {
             store,
             runner,
+            metrics,
             cycles: watch::channel(0).0,
         })
     }
@@ -107,7 +118,11 @@ impl Daemon {
     ) -> anyhow::Result<()> {
         let grpc_addr = grpc.local_addr()?;
         let http_addr = http.local_addr()?;
-        let service = AggregatorServiceImpl::new(self.store.clone(), Arc::clone(&self.runner));
+        let service = AggregatorServiceImpl::new(
+            self.store.clone(),
+            Arc::clone(&self.runner),
+            Arc::clone(&self.metrics),
+        );
         let server = tokio::spawn(grpc::serve(
             service,
             grpc,
@@ -116,6 +131,7 @@ impl Daemon {
         let router = http::router(HttpState {
             store: self.store.clone(),
             config: Arc::new(self.runner.config().clone()),
+            metrics: Arc::clone(&self.metrics),
         });
         let web = tokio::spawn(http::serve(
             router,
@@ -143,6 +159,7 @@ impl Daemon {
         shutdown.cancelled().await;
         tracing::info!("shutting down");
         let _ = scheduler.shutdown().await;
+        self.runner.shutdown(SHUTDOWN_GRACE).await;
         first_cycle.abort();
         server.await??;
         web.await??;

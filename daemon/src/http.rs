@@ -5,7 +5,8 @@
 //!   repeat or hold comma-separated values);
 //! - `GET /calendars/{name}.ics`: a `[[calendar]]` of sources.toml;
 //! - `GET /feed.atom?kind=job`: the newest matching items as Atom 1.0;
-//! - `GET /healthz`: `ok` while the daemon serves.
+//! - `GET /healthz`: `ok` while the daemon serves;
+//! - `GET /metrics`: Prometheus metrics ([`crate::metrics`]).
 //!
 //! Calendars and feeds carry a strong ETag (a hash of the body) and answer
 //! a matching `If-None-Match` with 304, so a phone refreshing every few
@@ -39,6 +40,8 @@ pub struct HttpState {
     pub store: IndexStore,
     /// The configuration (named calendars, refresh interval).
     pub config: Arc<Config>,
+    /// What `/metrics` reports.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// The routes.
@@ -48,6 +51,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/calendars/{file}", get(named_calendar))
         .route("/feed.atom", get(feed))
         .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(metrics))
         .with_state(state)
 }
 
@@ -60,6 +64,17 @@ pub async fn serve(
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+async fn metrics(State(state): State<HttpState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
 }
 
 async fn adhoc_calendar(

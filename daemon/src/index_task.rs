@@ -7,7 +7,11 @@
 
 use chrono::{DateTime, Utc};
 use perfusion_index::{IndexError, IndexStore, Item, UpsertStats};
+use std::sync::Arc;
+
 use tokio::sync::{mpsc, oneshot};
+
+use crate::metrics::Metrics;
 
 /// How many sources' batches may wait for the writer.
 const QUEUE: usize = 16;
@@ -40,17 +44,22 @@ pub enum WriteError {
 impl IndexHandle {
     /// Starts the writer task over `store`. It ends when every handle is
     /// dropped, after committing what it was given.
-    pub fn spawn(store: &IndexStore) -> Result<(Self, tokio::task::JoinHandle<()>), IndexError> {
+    pub fn spawn(
+        store: &IndexStore,
+        metrics: Arc<Metrics>,
+    ) -> Result<(Self, tokio::task::JoinHandle<()>), IndexError> {
         let mut writer = store.writer()?;
         let (tx, mut rx) = mpsc::channel::<Command>(QUEUE);
         let task = tokio::task::spawn_blocking(move || {
             while let Some(command) = rx.blocking_recv() {
                 match command {
                     Command::Upsert { items, now, reply } => {
+                        let clock = std::time::Instant::now();
                         let result = writer.upsert(items, now).and_then(|stats| {
                             writer.commit()?;
                             Ok(stats)
                         });
+                        metrics.committed(clock.elapsed().as_secs_f64());
                         if let Err(e) = &result {
                             tracing::error!(error = %e, "index write failed");
                         }

@@ -28,6 +28,7 @@ pub mod fetch;
 pub mod grpc;
 pub mod http;
 pub mod index_task;
+pub mod metrics;
 pub mod normalize;
 pub mod runner;
 pub mod scheduler;

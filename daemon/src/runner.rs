@@ -3,24 +3,35 @@
 //!
 //! A source that fails keeps its last good items (nothing is removed on a
 //! failed run) and never stops the others: every run is isolated, and its
-//! error is logged with the source's id and reason.
+//! error is logged with the source's id and reason. Runs respect what the
+//! source's site asked for: a run before a server's Retry-After, or before
+//! the backoff that follows transient failures, is skipped, not sent.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
-use chrono::Utc;
+use chrono::{DateTime, Duration, Utc};
 use perfusion_index::{IndexStore, UpsertStats};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
+use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, SourceConfig};
 use crate::extract;
-use crate::fetch::Fetcher;
+use crate::fetch::{Fetch, FetchError, Fetcher, Validators};
 use crate::index_task::IndexHandle;
+use crate::metrics::Metrics;
 use crate::normalize;
 use crate::state::{Outcome, States};
 
-/// Sources fetched at the same time during a full cycle.
+/// Sources fetched at the same time during a full cycle (one host still
+/// gets one request at a time).
 const PARALLEL_SOURCES: usize = 4;
+/// The first wait after a transient failure; it doubles with each failure
+/// in a row.
+const BACKOFF_BASE_SECS: i64 = 60;
+/// The longest backoff: a source is tried at least this often.
+const BACKOFF_MAX_SECS: i64 = 6 * 60 * 60;
 
 /// What one run of one source did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,12 +40,14 @@ pub struct RunReport {
     pub source_id: String,
     /// How it ended.
     pub outcome: Outcome,
-    /// Items extracted.
+    /// Items extracted (0 for a 304 or a failure).
     pub items: usize,
     /// What the index did with them.
     pub stats: UpsertStats,
-    /// Why it failed or warned.
+    /// Why it failed or warned, or why it was skipped.
     pub error: Option<String>,
+    /// The run was not made: the source must be left alone until then.
+    pub skipped_until: Option<DateTime<Utc>>,
 }
 
 /// Runs sources, one run per source at a time.
@@ -45,25 +58,42 @@ pub struct Runner {
     index: IndexHandle,
     store: IndexStore,
     states: States,
+    metrics: Arc<Metrics>,
     running: Mutex<HashSet<String>>,
+    in_flight: watch::Sender<usize>,
+    cancel: CancellationToken,
+}
+
+/// The parts a runner works with.
+#[derive(Debug)]
+pub struct RunnerParts {
+    /// The validated configuration.
+    pub config: Arc<Config>,
+    /// Network or replay.
+    pub fetcher: Fetcher,
+    /// The writer task.
+    pub index: IndexHandle,
+    /// The index, for counts.
+    pub store: IndexStore,
+    /// The sources' states.
+    pub states: States,
+    /// Where runs are counted.
+    pub metrics: Arc<Metrics>,
 }
 
 impl Runner {
     /// A runner over the configured sources.
-    pub fn new(
-        config: Arc<Config>,
-        fetcher: Fetcher,
-        index: IndexHandle,
-        store: IndexStore,
-        states: States,
-    ) -> Self {
+    pub fn new(parts: RunnerParts) -> Self {
         Self {
-            config,
-            fetcher,
-            index,
-            store,
-            states,
+            config: parts.config,
+            fetcher: parts.fetcher,
+            index: parts.index,
+            store: parts.store,
+            states: parts.states,
+            metrics: parts.metrics,
             running: Mutex::new(HashSet::new()),
+            in_flight: watch::channel(0).0,
+            cancel: CancellationToken::new(),
         }
     }
 
@@ -97,54 +127,124 @@ impl Runner {
         reports.into_iter().map(|(_, r)| r).collect()
     }
 
-    /// Runs one source now. `None` when it is unknown, or when a run of it
-    /// is already going (a run is never queued behind another).
+    /// Runs one source now. `None` when it is unknown, when a run of it is
+    /// already going (a run is never queued behind another), or when the
+    /// daemon is stopping.
     pub async fn run_source(&self, id: &str) -> Option<RunReport> {
         let source = self.config.source(id)?;
-        if !self.running.lock().expect("lock").insert(id.to_owned()) {
-            tracing::debug!(source = id, "still running; this run is skipped");
+        if self.cancel.is_cancelled() {
             return None;
         }
-        let report = self.run(source).await;
-        self.running.lock().expect("lock").remove(id);
-        Some(report)
+        let Some(_guard) = InFlight::enter(self, id) else {
+            tracing::debug!(source = id, "still running; this run is skipped");
+            return None;
+        };
+        tokio::select! {
+            report = self.run(source) => Some(report),
+            () = self.cancel.cancelled() => {
+                tracing::info!(source = id, "run cancelled by shutdown");
+                None
+            }
+        }
+    }
+
+    /// Stops new runs, cancels the runs in flight and waits for them to
+    /// let go (at most `grace`). What they committed stays committed.
+    pub async fn shutdown(&self, grace: std::time::Duration) {
+        self.cancel.cancel();
+        let mut in_flight = self.in_flight.subscribe();
+        let _ = tokio::time::timeout(grace, in_flight.wait_for(|n| *n == 0)).await;
+        if let Err(e) = self.states.save() {
+            tracing::error!(error = %e, "cannot save source states");
+        }
     }
 
     async fn run(&self, source: &SourceConfig) -> RunReport {
         let started = Utc::now();
-        self.states
-            .update(&source.id, |s| s.last_attempt = Some(started));
-        let result = self.fetch_and_index(source).await;
-        let report = match result {
-            Ok((items, stats)) => {
-                let had = self.states.get(&source.id).last_run_items;
-                let (outcome, error) = if items == 0 && had > 0 {
-                    (Outcome::Warning, Some(format!("0 items, had {had}")))
-                } else {
-                    (Outcome::Ok, None)
-                };
-                RunReport {
-                    source_id: source.id.clone(),
-                    outcome,
-                    items,
-                    stats,
-                    error,
-                }
-            }
-            Err(error) => RunReport {
+        let clock = Instant::now();
+        let before = self.states.get(&source.id);
+        if let Some(not_before) = before.not_before.filter(|t| *t > started) {
+            self.metrics.fetched(&source.id, "skipped", 0.0);
+            tracing::debug!(source = %source.id, %not_before, "left alone until then");
+            return RunReport {
                 source_id: source.id.clone(),
-                outcome: Outcome::Failed,
+                outcome: before.outcome,
                 items: 0,
                 stats: UpsertStats::default(),
-                error: Some(error),
-            },
+                error: Some(format!(
+                    "left alone until {} ({})",
+                    not_before.format("%Y-%m-%d %H:%M:%S UTC"),
+                    before.last_error.as_deref().unwrap_or("as the site asked")
+                )),
+                skipped_until: Some(not_before),
+            };
+        }
+        self.states
+            .update(&source.id, |s| s.last_attempt = Some(started));
+        let validators = Validators {
+            etag: before.etag.clone(),
+            last_modified: before.last_modified.clone(),
         };
-        match &report.error {
-            Some(error) if report.outcome == Outcome::Failed => {
+        let result = self.fetch_and_index(source, &validators).await;
+        let mut report = RunReport {
+            source_id: source.id.clone(),
+            outcome: Outcome::Ok,
+            items: 0,
+            stats: UpsertStats::default(),
+            error: None,
+            skipped_until: None,
+        };
+        match result {
+            Ok(Ran::NotModified) => report.outcome = Outcome::NotModified,
+            Ok(Ran::Indexed {
+                items,
+                stats,
+                validators,
+            }) => {
+                report.items = items;
+                report.stats = stats;
+                if items == 0 && before.last_run_items > 0 {
+                    report.outcome = Outcome::Warning;
+                    report.error = Some(format!("0 items, had {}", before.last_run_items));
+                }
+                self.states.update(&source.id, |s| {
+                    s.etag = validators.etag;
+                    s.last_modified = validators.last_modified;
+                    s.last_run_items = items as u64;
+                });
+            }
+            Err(error) => {
+                report.outcome = Outcome::Failed;
+                let failures = before.consecutive_failures + 1;
+                let not_before = wait_after(&error, failures, started);
+                report.error = Some(error.to_string());
+                self.states.update(&source.id, |s| {
+                    s.consecutive_failures = failures;
+                    s.not_before = not_before;
+                });
+            }
+        }
+        self.record(source, &report, started, clock.elapsed().as_secs_f64());
+        report
+    }
+
+    /// Logs a run, counts it, and keeps its outcome in the source's state.
+    fn record(
+        &self,
+        source: &SourceConfig,
+        report: &RunReport,
+        started: DateTime<Utc>,
+        seconds: f64,
+    ) {
+        match (&report.error, report.outcome) {
+            (Some(error), Outcome::Failed) => {
                 tracing::warn!(source = %source.id, %error, "source failed; its items are kept");
             }
-            Some(error) => tracing::warn!(source = %source.id, %error, "source warning"),
-            None => tracing::info!(
+            (Some(error), _) => tracing::warn!(source = %source.id, %error, "source warning"),
+            (None, Outcome::NotModified) => {
+                tracing::info!(source = %source.id, "source not modified");
+            }
+            (None, _) => tracing::info!(
                 source = %source.id,
                 items = report.items,
                 added = report.stats.added,
@@ -155,24 +255,31 @@ impl Runner {
         self.states.update(&source.id, |s| {
             s.outcome = report.outcome;
             s.last_error.clone_from(&report.error);
-            if report.outcome == Outcome::Failed {
-                s.consecutive_failures += 1;
-            } else {
+            if report.outcome != Outcome::Failed {
                 s.last_success = Some(started);
                 s.consecutive_failures = 0;
-                s.last_run_items = report.items as u64;
+                s.not_before = None;
             }
         });
-        report
+        if let Err(e) = self.states.save() {
+            tracing::error!(error = %e, "cannot save source states");
+        }
+        self.metrics
+            .fetched(&source.id, report.outcome.as_str(), seconds);
+        self.metrics.items(&source.id, self.item_count(&source.id));
     }
 
-    async fn fetch_and_index(&self, source: &SourceConfig) -> Result<(usize, UpsertStats), String> {
-        let fetched = self
-            .fetcher
-            .get(&source.url)
-            .await
-            .map_err(|e| e.to_string())?;
-        let raw = extract::extract(&source.format, &fetched).map_err(|e| e.to_string())?;
+    async fn fetch_and_index(
+        &self,
+        source: &SourceConfig,
+        validators: &Validators,
+    ) -> Result<Ran, RunError> {
+        let fetched = match self.fetcher.get(&source.url, validators).await? {
+            Fetch::NotModified => return Ok(Ran::NotModified),
+            Fetch::Page(page) => page,
+        };
+        let raw = extract::extract(&source.format, &fetched)
+            .map_err(|e| RunError::Other(e.to_string()))?;
         let now = Utc::now();
         let page_url = fetched.url.to_string();
         let cx = normalize::Context {
@@ -187,8 +294,12 @@ impl Runner {
             .index
             .upsert(items, now)
             .await
-            .map_err(|e| e.to_string())?;
-        Ok((n, stats))
+            .map_err(|e| RunError::Other(e.to_string()))?;
+        Ok(Ran::Indexed {
+            items: n,
+            stats,
+            validators: fetched.validators,
+        })
     }
 
     /// Items the index holds from a source.
@@ -199,5 +310,73 @@ impl Runner {
     /// The sources' health.
     pub fn states(&self) -> &States {
         &self.states
+    }
+}
+
+/// A run in progress: while it lives, its source is marked running and
+/// counted in flight. Dropping it undoes both, also when the run's task is
+/// aborted mid-way (a cycle dropped at shutdown aborts its runs).
+struct InFlight<'a> {
+    runner: &'a Runner,
+    id: String,
+}
+
+impl<'a> InFlight<'a> {
+    /// Marks `id` running, unless it already is.
+    fn enter(runner: &'a Runner, id: &str) -> Option<Self> {
+        if !runner.running.lock().expect("lock").insert(id.to_owned()) {
+            return None;
+        }
+        runner.in_flight.send_modify(|n| *n += 1);
+        Some(Self {
+            runner,
+            id: id.to_owned(),
+        })
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.runner.running.lock().expect("lock").remove(&self.id);
+        self.runner.in_flight.send_modify(|n| *n -= 1);
+    }
+}
+
+/// What a run that did not fail did.
+enum Ran {
+    NotModified,
+    Indexed {
+        items: usize,
+        stats: UpsertStats,
+        validators: Validators,
+    },
+}
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+enum RunError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// How long a source is left alone after a failure: what the server asked
+/// (Retry-After), or after a transient failure a backoff that doubles with
+/// each failure in a row, with jitter so sources do not come back together.
+/// A permanent failure (404, a page we cannot read) waits for the schedule.
+fn wait_after(error: &RunError, failures: u32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let RunError::Fetch(error) = error else {
+        return None;
+    };
+    let backoff = error.is_transient().then(|| {
+        let doubling = BACKOFF_BASE_SECS.saturating_mul(1 << failures.saturating_sub(1).min(16));
+        let capped = doubling.min(BACKOFF_MAX_SECS);
+        let jittered = (capped as f64 * (0.5 + fastrand::f64())) as i64;
+        now + Duration::seconds(jittered)
+    });
+    match (error.retry_after(), backoff) {
+        (Some(asked), Some(ours)) => Some(asked.max(ours)),
+        (asked, ours) => asked.or(ours),
     }
 }

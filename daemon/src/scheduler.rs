@@ -3,9 +3,12 @@
 //! Schedules are cron expressions with seconds, read in UTC: the scheduler
 //! keeps a fixed offset per job, so a local timezone would drift by an hour
 //! after a daylight-saving change. A fire that comes while the source's
-//! previous run is still going is skipped, not queued ([`Runner::run_source`]).
+//! previous run is still going is skipped, not queued ([`Runner::run_source`]),
+//! and each fire waits a random moment (up to 90 s) so the sources of one
+//! host do not all come at once.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::Utc;
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
@@ -22,6 +25,9 @@ pub async fn start(runner: &Arc<Runner>) -> Result<JobScheduler, JobSchedulerErr
             let runner = Arc::clone(&job_runner);
             let id = id.clone();
             Box::pin(async move {
+                // Sources that share a schedule (and often a host) do not
+                // all fire in the same second.
+                tokio::time::sleep(jitter()).await;
                 runner.run_source(&id).await;
                 record_next_run(&runner, &id);
             })
@@ -31,6 +37,14 @@ pub async fn start(runner: &Arc<Runner>) -> Result<JobScheduler, JobSchedulerErr
     }
     scheduler.start().await?;
     Ok(scheduler)
+}
+
+/// The longest random delay added to a scheduled run.
+const MAX_JITTER: Duration = Duration::from_secs(90);
+
+/// A random delay between zero and [`MAX_JITTER`].
+fn jitter() -> Duration {
+    MAX_JITTER.mul_f64(fastrand::f64())
 }
 
 /// Stores when a source runs next, for `ListSources`.

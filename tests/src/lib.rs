@@ -9,6 +9,7 @@
 //! URL becomes `http://127.0.0.1:PORT/<host>/...` and nothing leaves the
 //! machine.
 
+use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,7 +17,7 @@ use std::sync::{Arc, OnceLock};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use perfusion_proto::v1::aggregator_service_client::AggregatorServiceClient;
 use perfusiond::{Daemon, Options, config};
@@ -76,7 +77,11 @@ impl Drop for FixtureServer {
     }
 }
 
-async fn serve_archive(State(root): State<Arc<PathBuf>>, request: Request) -> Response {
+async fn serve_archive(
+    State(root): State<Arc<PathBuf>>,
+    headers: HeaderMap,
+    request: Request,
+) -> Response {
     let path = request.uri().path().trim_start_matches('/');
     let (host, rest) = path.split_once('/').unwrap_or((path, ""));
     let mut url = format!("https://{host}/{rest}");
@@ -87,23 +92,50 @@ async fn serve_archive(State(root): State<Arc<PathBuf>>, request: Request) -> Re
     let recorded = url::Url::parse(&url)
         .ok()
         .and_then(|url| perfusiond::fetch::archive::load(&root, &url).ok().flatten());
-    match recorded {
-        Some(r) => {
-            // The recorded Last-Modified and Date headers go out too: a page's
-            // date is what places its year-less dates.
-            let mut response = Response::builder().header(header::CONTENT_TYPE, r.content_type);
-            for (name, value) in &r.headers {
-                if matches!(name.as_str(), "last-modified" | "date") {
-                    response = response.header(name.as_str(), value.as_str());
-                }
-            }
-            response.body(Body::from(r.body)).expect("a response")
-        }
-        None => Response::builder()
+    let Some(r) = recorded else {
+        return Response::builder()
             .status(StatusCode::NOT_FOUND)
             .body(Body::from("not in the fixtures"))
-            .expect("a response"),
+            .expect("a response");
+    };
+    // Like a real site: an ETag from the body, 304 when the client has it.
+    let etag = format!("\"{:016x}\"", {
+        let mut hash = std::collections::hash_map::DefaultHasher::new();
+        r.body.hash(&mut hash);
+        hash.finish()
+    });
+    let mut response = Response::builder().header(header::ETAG, &etag);
+    // The recorded Last-Modified and Date headers go out too: a page's
+    // date is what places its year-less dates.
+    for (name, value) in &r.headers {
+        if matches!(name.as_str(), "last-modified" | "date") {
+            response = response.header(name.as_str(), value.as_str());
+        }
     }
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == etag.as_bytes());
+    if fresh {
+        return response
+            .status(StatusCode::NOT_MODIFIED)
+            .body(Body::empty())
+            .expect("a response");
+    }
+    response
+        .header(header::CONTENT_TYPE, r.content_type)
+        .body(Body::from(r.body))
+        .expect("a response")
+}
+
+/// Every item of an index matching `text` (all when empty), past and
+/// withdrawn ones included, soonest first.
+pub fn items_of(store: &perfusion_index::IndexStore, text: &str) -> Vec<perfusion_index::Item> {
+    let mut q = perfusion_index::SearchQuery::new(chrono::Utc::now().date_naive());
+    q.text = text.to_owned();
+    q.include_past = true;
+    q.include_withdrawn = true;
+    q.limit = 10_000;
+    store.search(&q).expect("search").items
 }
 
 /// The real `sources.toml`.
@@ -111,9 +143,12 @@ pub fn real_config_text() -> String {
     std::fs::read_to_string(repo_root().join("sources.toml")).expect("sources.toml")
 }
 
-/// A config from its text.
+/// A config from its text, with no delay between requests to one host:
+/// every fixture site is on 127.0.0.1. (The politeness tests set their own.)
 pub fn config_from(text: &str) -> config::Config {
-    config::parse(text, Path::new("test.toml")).unwrap_or_else(|e| panic!("{e}"))
+    let mut config = config::parse(text, Path::new("test.toml")).unwrap_or_else(|e| panic!("{e}"));
+    config.fetch.min_delay_ms = 0;
+    config
 }
 
 /// A daemon serving gRPC on a free loopback port, in-process.

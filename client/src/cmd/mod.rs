@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod filters;
+pub mod refresh;
 pub mod search;
 pub mod show;
 pub mod sources;

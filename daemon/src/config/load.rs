@@ -236,7 +236,15 @@ const ROOT_KEYS: &[&str] = &[
     "version", "defaults", "fetch", "publish", "source", "calendar",
 ];
 const DEFAULTS_KEYS: &[&str] = &["schedule", "timezone", "date_order"];
-const FETCH_KEYS: &[&str] = &["user_agent", "timeout_secs", "max_body_bytes"];
+const FETCH_KEYS: &[&str] = &[
+    "user_agent",
+    "timeout_secs",
+    "max_body_bytes",
+    "min_delay_ms",
+];
+/// The least time between two requests to one host unless
+/// `[fetch] min_delay_ms` says otherwise.
+const DEFAULT_MIN_DELAY_MS: u64 = 2_000;
 const SOURCE_KEYS: &[&str] = &[
     "id",
     "org",
@@ -409,6 +417,7 @@ fn read_fetch(cx: &mut Cx<'_>, value: Option<&Value<'_>>) -> FetchConfig {
         ),
         timeout_secs: DEFAULT_TIMEOUT_SECS,
         max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        min_delay_ms: DEFAULT_MIN_DELAY_MS,
     };
     let Some((table, span)) = value.and_then(|v| as_table(cx, v, "fetch").map(|t| (t, v.span())))
     else {
@@ -438,6 +447,15 @@ fn read_fetch(cx: &mut Cx<'_>, value: Option<&Value<'_>>) -> FetchConfig {
         match u64::try_from(n) {
             Ok(n @ 1024..) => fetch.max_body_bytes = n,
             _ => cx.error(span, format!("`max_body_bytes` {n} must be at least 1024")),
+        }
+    }
+    if let Some((n, span)) = t.integer(cx, "min_delay_ms") {
+        match u64::try_from(n) {
+            Ok(n @ 0..=600_000) => fetch.min_delay_ms = n,
+            _ => cx.error(
+                span,
+                format!("`min_delay_ms` {n} must be between 0 and 600000"),
+            ),
         }
     }
     t.finish(cx, FETCH_KEYS);

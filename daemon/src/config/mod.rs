@@ -76,6 +76,9 @@ pub struct FetchConfig {
     pub timeout_secs: u64,
     /// The largest body read, in bytes; a larger one fails that source.
     pub max_body_bytes: u64,
+    /// The least time between two requests to one host, in milliseconds
+    /// (a site's Crawl-delay, when larger, wins).
+    pub min_delay_ms: u64,
 }
 
 /// One page or feed of one organisation.

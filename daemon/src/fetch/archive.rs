@@ -126,6 +126,7 @@ pub(super) fn read(root: &Path, url: &Url, max_body_bytes: u64) -> Result<Fetche
         page_date: header("last-modified").or_else(|| header("date")),
         content_type: Some(recorded.content_type),
         body: recorded.body,
+        validators: super::Validators::default(),
     })
 }
 

@@ -2,16 +2,23 @@
 //! recorded archive (`--replay DIR`), optionally saving every response
 //! (`--record DIR`).
 //!
+//! Over HTTP the fetcher is polite ([`polite`]): robots.txt, one request at
+//! a time per host with a delay between them, conditional GETs with the
+//! validators of the last page (a 304 costs no parsing and no index write),
+//! and a server's Retry-After is reported so the source waits. gzip and
+//! brotli are accepted, at most 5 redirects followed, the body capped.
+//!
 //! The archive layout is shared by replay, record and the tests' fixture
 //! server: see [`archive`].
 
 pub mod archive;
+mod polite;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use reqwest::header;
+use std::time::Duration;
 use url::Url;
 
 use crate::config::FetchConfig;
@@ -28,18 +35,57 @@ pub struct Fetched {
     /// The page's own date: its Last-Modified header, else its Date header.
     /// A date written without a year is placed relative to it.
     pub page_date: Option<DateTime<Utc>>,
+    /// The validators to send next time.
+    pub validators: Validators,
+}
+
+/// A page's HTTP validators, sent back to ask "has it changed?".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    /// The ETag, sent as If-None-Match.
+    pub etag: Option<String>,
+    /// The Last-Modified, sent as If-Modified-Since.
+    pub last_modified: Option<String>,
+}
+
+/// What a fetch brought.
+#[derive(Debug, Clone)]
+pub enum Fetch {
+    /// A page.
+    Page(Fetched),
+    /// 304: the page is as it was.
+    NotModified,
 }
 
 /// Why a fetch failed.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
     /// The server answered with an error status.
-    #[error("HTTP {status} from {url}")]
+    #[error("HTTP {status} from {url}{}", retry_after.map(|t| format!(" (Retry-After: {})", t.format("%Y-%m-%d %H:%M:%S UTC"))).unwrap_or_default())]
     Status {
         /// The URL.
         url: Url,
         /// The status code.
         status: u16,
+        /// When the server asked us to come back (429, 503).
+        retry_after: Option<DateTime<Utc>>,
+    },
+    /// robots.txt disallows the URL for us.
+    #[error("{url} is disallowed by the site's robots.txt")]
+    Disallowed {
+        /// The URL.
+        url: Url,
+    },
+    /// The site's robots.txt could not be read (5xx, network): until it
+    /// can, nothing of the site is fetched.
+    #[error(
+        "robots.txt of {url} could not be read ({reason}); the site is left alone until it can"
+    )]
+    RobotsUnavailable {
+        /// The URL of the page.
+        url: Url,
+        /// Why.
+        reason: String,
     },
     /// The request could not be made or completed.
     #[error("request to {url} failed: {reason}")]
@@ -84,8 +130,18 @@ impl FetchError {
         match self {
             FetchError::Status { status, .. } => *status >= 500 || *status == 429,
             FetchError::Network { transient, .. } => *transient,
-            FetchError::TooLarge { .. } | FetchError::NotRecorded { .. } => false,
-            FetchError::Archive { .. } => true,
+            FetchError::RobotsUnavailable { .. } | FetchError::Archive { .. } => true,
+            FetchError::TooLarge { .. }
+            | FetchError::NotRecorded { .. }
+            | FetchError::Disallowed { .. } => false,
+        }
+    }
+
+    /// When the server asked us to come back, if it did.
+    pub fn retry_after(&self) -> Option<DateTime<Utc>> {
+        match self {
+            FetchError::Status { retry_after, .. } => *retry_after,
+            _ => None,
         }
     }
 }
@@ -103,6 +159,9 @@ pub struct Fetcher {
     transport: Transport,
     record: Option<PathBuf>,
     max_body_bytes: u64,
+    user_agent: String,
+    min_delay: Duration,
+    hosts: std::sync::Arc<polite::Hosts>,
 }
 
 impl Fetcher {
@@ -123,6 +182,9 @@ impl Fetcher {
             transport: Transport::Http(client),
             record: None,
             max_body_bytes: config.max_body_bytes,
+            user_agent: config.user_agent.clone(),
+            min_delay: Duration::from_millis(config.min_delay_ms),
+            hosts: std::sync::Arc::default(),
         })
     }
 
@@ -132,6 +194,9 @@ impl Fetcher {
             transport: Transport::Replay(dir),
             record: None,
             max_body_bytes: config.max_body_bytes,
+            user_agent: config.user_agent.clone(),
+            min_delay: Duration::ZERO,
+            hosts: std::sync::Arc::default(),
         }
     }
 
@@ -142,38 +207,118 @@ impl Fetcher {
         self
     }
 
-    /// Gets one URL.
-    pub async fn get(&self, url: &Url) -> Result<Fetched, FetchError> {
-        let fetched = match &self.transport {
-            Transport::Http(client) => self.get_http(client, url).await?,
-            Transport::Replay(dir) => archive::read(dir, url, self.max_body_bytes)?,
+    /// Gets one URL, asking with `validators` whether it changed.
+    pub async fn get(&self, url: &Url, validators: &Validators) -> Result<Fetch, FetchError> {
+        let fetch = match &self.transport {
+            Transport::Http(client) => self.get_politely(client, url, validators).await?,
+            Transport::Replay(dir) => Fetch::Page(archive::read(dir, url, self.max_body_bytes)?),
         };
-        if let Some(dir) = &self.record {
-            archive::write(dir, url, &fetched)?;
+        if let (Some(dir), Fetch::Page(page)) = (&self.record, &fetch) {
+            archive::write(dir, url, page)?;
         }
-        Ok(fetched)
+        Ok(fetch)
     }
 
-    async fn get_http(&self, client: &reqwest::Client, url: &Url) -> Result<Fetched, FetchError> {
+    /// robots.txt first, then the page, one request at a time per host and
+    /// paced.
+    async fn get_politely(
+        &self,
+        client: &reqwest::Client,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<Fetch, FetchError> {
+        let host = self.hosts.of(url);
+        let mut host = host.lock().await;
+        if host.fresh_rules().is_none() {
+            host.pace(self.min_delay).await;
+            let rules = self.read_robots(client, url).await?;
+            host.set_rules(rules);
+        }
+        if !host.fresh_rules().is_some_and(|r| r.allows(url)) {
+            return Err(FetchError::Disallowed { url: url.clone() });
+        }
+        host.pace(self.min_delay).await;
+        self.get_http(client, url, validators).await
+    }
+
+    async fn read_robots(
+        &self,
+        client: &reqwest::Client,
+        url: &Url,
+    ) -> Result<polite::Rules, FetchError> {
+        let unavailable = |reason: String| FetchError::RobotsUnavailable {
+            url: url.clone(),
+            reason,
+        };
+        let robots_url = url
+            .join("/robots.txt")
+            .map_err(|e| unavailable(e.to_string()))?;
+        match self
+            .get_http(client, &robots_url, &Validators::default())
+            .await
+        {
+            Ok(Fetch::Page(page)) => Ok(polite::Rules::parse(
+                polite::robots_agent(&self.user_agent),
+                &page.body,
+            )),
+            Ok(Fetch::NotModified) => Ok(polite::Rules::AllowAll),
+            Err(FetchError::Status { status, .. }) if (400..500).contains(&status) => {
+                Ok(polite::Rules::AllowAll)
+            }
+            Err(e) => Err(unavailable(e.to_string())),
+        }
+    }
+
+    async fn get_http(
+        &self,
+        client: &reqwest::Client,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<Fetch, FetchError> {
         let network = |e: reqwest::Error| FetchError::Network {
             url: url.clone(),
-            transient: e.is_timeout() || e.is_connect() || e.is_request() || e.is_body(),
+            // A redirect loop or a malformed URL stays so: no point retrying.
+            transient: !e.is_redirect()
+                && (e.is_timeout() || e.is_connect() || e.is_request() || e.is_body()),
             reason: error_chain(&e),
         };
-        let mut response = client.get(url.clone()).send().await.map_err(network)?;
+        let mut request = client.get(url.clone());
+        if let Some(etag) = &validators.etag {
+            request = request.header(header::IF_NONE_MATCH, etag);
+        }
+        if let Some(modified) = &validators.last_modified {
+            request = request.header(header::IF_MODIFIED_SINCE, modified);
+        }
+        let mut response = request.send().await.map_err(network)?;
         let status = response.status();
+        if status == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(Fetch::NotModified);
+        }
         if !status.is_success() {
+            let retry_after = response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, Utc::now()));
             return Err(FetchError::Status {
                 url: url.clone(),
                 status: status.as_u16(),
+                retry_after,
             });
         }
         let final_url = response.url().clone();
         let headers = response.headers();
-        let content_type = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(media_type);
+        let text = |name: header::HeaderName| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let content_type = text(header::CONTENT_TYPE).map(|ct| media_type(&ct));
+        let validators = Validators {
+            etag: text(header::ETAG),
+            last_modified: text(header::LAST_MODIFIED),
+        };
         let page_date = [header::LAST_MODIFIED, header::DATE]
             .iter()
             .find_map(|h| headers.get(h)?.to_str().ok().and_then(parse_http_date));
@@ -196,12 +341,22 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Fetched {
+        Ok(Fetch::Page(Fetched {
             url: final_url,
             content_type,
             body,
             page_date,
-        })
+            validators,
+        }))
+    }
+}
+
+/// A Retry-After value: seconds from now, or an HTTP date.
+pub(crate) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let value = value.trim();
+    match value.parse::<u32>() {
+        Ok(seconds) => Some(now + chrono::Duration::seconds(i64::from(seconds))),
+        Err(_) => parse_http_date(value),
     }
 }
 
@@ -258,6 +413,20 @@ mod tests {
             Some(expected)
         );
         assert_eq!(parse_http_date("yesterday"), None);
+    }
+
+    #[test]
+    fn retry_after_is_seconds_or_a_date() {
+        let now: DateTime<Utc> = "2026-11-25T08:00:00Z".parse().unwrap();
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some("2026-11-25T08:02:00Z".parse().unwrap())
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 25 Nov 2026 09:00:00 GMT", now),
+            Some("2026-11-25T09:00:00Z".parse().unwrap())
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
     }
 
     #[test]

@@ -292,6 +292,30 @@ pub fn item_to_pb(item: &Item) -> pb::Item {
     }
 }
 
+/// What a run did, as the wire message.
+pub fn run_to_pb(report: &crate::runner::RunReport) -> pb::SourceRun {
+    pb::SourceRun {
+        source_id: report.source_id.clone(),
+        outcome: outcome_to_pb(report.outcome).into(),
+        items: report.items as u64,
+        added: report.stats.added as u64,
+        changed: report.stats.changed as u64,
+        unchanged: report.stats.unchanged as u64,
+        error: report.error.clone().unwrap_or_default(),
+        skipped_until: report.skipped_until.map(timestamp),
+    }
+}
+
+fn outcome_to_pb(outcome: Outcome) -> pb::RunOutcome {
+    match outcome {
+        Outcome::Pending => pb::RunOutcome::Pending,
+        Outcome::Ok => pb::RunOutcome::Ok,
+        Outcome::NotModified => pb::RunOutcome::NotModified,
+        Outcome::Warning => pb::RunOutcome::Warning,
+        Outcome::Failed => pb::RunOutcome::Failed,
+    }
+}
+
 /// A source and its health as the wire message.
 pub fn source_status_to_pb(
     source: &SourceConfig,
@@ -306,13 +330,7 @@ pub fn source_status_to_pb(
         kind: kind_to_pb(source.kind).into(),
         last_attempt: state.last_attempt.map(timestamp),
         last_success: state.last_success.map(timestamp),
-        outcome: match state.outcome {
-            Outcome::Pending => pb::RunOutcome::Pending,
-            Outcome::Ok => pb::RunOutcome::Ok,
-            Outcome::Warning => pb::RunOutcome::Warning,
-            Outcome::Failed => pb::RunOutcome::Failed,
-        }
-        .into(),
+        outcome: outcome_to_pb(state.outcome).into(),
         last_error: state.last_error.clone().unwrap_or_default(),
         item_count,
         last_run_items: state.last_run_items,

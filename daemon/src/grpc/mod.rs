@@ -16,6 +16,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{Request, Response, Status};
 
 use crate::export::{self, ExportError};
+use crate::metrics::Metrics;
 use crate::runner::Runner;
 
 /// The largest request a client may send.
@@ -26,12 +27,18 @@ const MAX_REQUEST_BYTES: usize = 64 * 1024;
 pub struct AggregatorServiceImpl {
     store: IndexStore,
     runner: Arc<Runner>,
+    metrics: Arc<Metrics>,
 }
 
 impl AggregatorServiceImpl {
-    /// A service answering from `store`, with the health of `runner`'s sources.
-    pub fn new(store: IndexStore, runner: Arc<Runner>) -> Self {
-        Self { store, runner }
+    /// A service answering from `store`, with the health of `runner`'s
+    /// sources, counting into `metrics`.
+    pub fn new(store: IndexStore, runner: Arc<Runner>, metrics: Arc<Metrics>) -> Self {
+        Self {
+            store,
+            runner,
+            metrics,
+        }
     }
 
     fn sources_status(&self, only: Option<&str>) -> Vec<pb::SourceStatus> {
@@ -63,10 +70,12 @@ impl AggregatorService for AggregatorServiceImpl {
         let query = convert::search_query(&req, Utc::now().date_naive())?;
         let store = self.store.clone();
         let (offset, limit) = (query.offset, query.limit);
+        let clock = std::time::Instant::now();
         let hits = tokio::task::spawn_blocking(move || store.search(&query))
             .await
             .map_err(internal)?
             .map_err(internal)?;
+        self.metrics.searched(clock.elapsed().as_secs_f64());
         let next = offset + hits.items.len();
         let next_page_token = if hits.items.len() == limit && (next as u64) < hits.total {
             convert::encode_page_token(next)
@@ -130,11 +139,41 @@ impl AggregatorService for AggregatorServiceImpl {
 
     async fn refresh_source(
         &self,
-        _request: Request<pb::RefreshSourceRequest>,
+        request: Request<pb::RefreshSourceRequest>,
     ) -> Result<Response<pb::RefreshSourceResponse>, Status> {
-        Err(Status::unimplemented(
-            "RefreshSource is not implemented in this version of perfusiond",
-        ))
+        let id = request.into_inner().source_id;
+        let id = id.trim();
+        let reports = if id.is_empty() {
+            self.runner.run_all().await
+        } else {
+            if self.runner.config().source(id).is_none() {
+                let known: Vec<&str> = self
+                    .runner
+                    .config()
+                    .sources
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect();
+                return Err(Status::not_found(format!(
+                    "no source has id {id:?}; configured: {}",
+                    known.join(", ")
+                )));
+            }
+            match self.runner.run_source(id).await {
+                Some(report) => vec![report],
+                None => {
+                    return Err(Status::aborted(format!(
+                        "a run of {id} is already going (or the daemon is stopping); try again when it ends"
+                    )));
+                }
+            }
+        };
+        let runs: Vec<pb::SourceRun> = reports.iter().map(convert::run_to_pb).collect();
+        let sources = reports
+            .iter()
+            .flat_map(|r| self.sources_status(Some(&r.source_id)))
+            .collect();
+        Ok(Response::new(pb::RefreshSourceResponse { sources, runs }))
     }
 
     type WatchItemsStream = tokio_stream::Once<Result<pb::WatchItemsResponse, Status>>;

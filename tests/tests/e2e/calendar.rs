@@ -362,3 +362,35 @@ async fn the_atom_feed_lists_the_newest_items_of_a_kind() {
         Some("2024-10-15T18:22:41+00:00")
     );
 }
+
+#[tokio::test]
+async fn healthz_and_metrics_tell_how_the_daemon_is_doing() {
+    let (_server, daemon) = daemon_on_fixtures().await;
+    let health = get(&format!("{}/healthz", daemon.http_url())).await;
+    assert_eq!(health.status(), StatusCode::OK);
+    assert_eq!(health.text().await.unwrap(), "ok\n");
+
+    // One more cycle (all 304s) and a search, then the counters.
+    daemon.daemon.run_once().await;
+    let mut client = daemon.client().await;
+    client.search(pb::SearchRequest::default()).await.unwrap();
+    let metrics = get(&format!("{}/metrics", daemon.http_url()))
+        .await
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "perfusion_fetches_total{source=\"ipa-news\",outcome=\"ok\"} 1",
+        "perfusion_fetches_total{source=\"ipa-news\",outcome=\"not_modified\"} 1",
+        "perfusion_not_modified_total{source=\"elso-courses\"} 1",
+        "perfusion_source_items{source=\"elso-courses\"} 4",
+        "perfusion_fetch_duration_seconds_count{source=\"elso-notices\"} 2",
+        "perfusion_index_commit_duration_seconds_count 4",
+        "perfusion_search_duration_seconds_count 1",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "{line:?} missing from\n{metrics}"
+        );
+    }
+}

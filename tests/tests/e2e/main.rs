@@ -5,6 +5,8 @@
 mod bad_input;
 mod calendar;
 mod cli;
+mod crash;
+mod fetching;
 mod replay;
 mod search;
 mod service;

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use perfusion_tests::{binary, fixture_sites, repo_root};
+use perfusion_tests::{binary, fixture_sites, items_of, repo_root};
 use perfusiond::state::Outcome;
 use perfusiond::{Daemon, Options, config};
 
@@ -42,12 +42,9 @@ async fn the_real_sources_run_offline_from_the_fixtures() {
     assert_eq!(daemon.store().len(), 14);
 
     // Relative links resolve against the real page URL.
-    let mut query = perfusion_index::SearchQuery::new(chrono::Utc::now().date_naive());
-    query.text = "simulation".into();
-    query.include_past = true;
-    let hits = daemon.store().search(&query).expect("search");
-    assert_eq!(hits.items.len(), 2);
-    for item in &hits.items {
+    let hits = items_of(daemon.store(), "simulation");
+    assert_eq!(hits.len(), 2);
+    for item in &hits {
         assert_eq!(
             item.url,
             "https://www.elso.org/ecmo-education/simulation-training.aspx"
@@ -177,17 +174,7 @@ async fn what_record_saves_replays_to_the_same_items() {
         "{replayed:?}"
     );
     let ids = |d: &Daemon| {
-        let mut q = perfusion_index::SearchQuery::new(chrono::Utc::now().date_naive());
-        q.include_past = true;
-        q.limit = 100;
-        let mut ids: Vec<String> = d
-            .store()
-            .search(&q)
-            .unwrap()
-            .items
-            .into_iter()
-            .map(|i| i.id)
-            .collect();
+        let mut ids: Vec<String> = items_of(d.store(), "").into_iter().map(|i| i.id).collect();
         ids.sort();
         ids
     };

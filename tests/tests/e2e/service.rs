@@ -182,19 +182,50 @@ async fn reflection_lists_the_services_in_v1_and_v1alpha() {
 }
 
 #[tokio::test]
-async fn rpcs_of_later_issues_answer_unimplemented() {
+async fn watch_items_answers_unimplemented_until_its_issue() {
     let (_server, daemon) = daemon_on_fixtures().await;
     let mut client = daemon.client().await;
-    let refresh = client
-        .refresh_source(pb::RefreshSourceRequest::default())
-        .await
-        .unwrap_err();
-    assert_eq!(refresh.code(), Code::Unimplemented);
     let watch = client
         .watch_items(pb::WatchItemsRequest::default())
         .await
         .unwrap_err();
     assert_eq!(watch.code(), Code::Unimplemented);
+}
+
+#[tokio::test]
+async fn refresh_source_runs_it_now_and_reports_the_run() {
+    let (_server, daemon) = daemon_on_fixtures().await;
+    let mut client = daemon.client().await;
+    let response = client
+        .refresh_source(pb::RefreshSourceRequest {
+            source_id: "elso-courses".into(),
+        })
+        .await
+        .expect("refresh")
+        .into_inner();
+    assert_eq!(response.runs.len(), 1);
+    let run = &response.runs[0];
+    assert_eq!(run.source_id, "elso-courses");
+    // The page is as it was: the fixture server answers 304 to its ETag.
+    assert_eq!(run.outcome(), pb::RunOutcome::NotModified);
+    assert_eq!(
+        (run.items, run.added, run.changed, run.unchanged),
+        (0, 0, 0, 0)
+    );
+    assert_eq!(response.sources[0].item_count, 4, "the items are kept");
+    assert_eq!(response.sources[0].id, "elso-courses");
+
+    let unknown = client
+        .refresh_source(pb::RefreshSourceRequest {
+            source_id: "elso".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound);
+    assert_eq!(
+        unknown.message(),
+        "no source has id \"elso\"; configured: elso-meetings, elso-courses, elso-notices, ipa-news"
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,182 @@
+//! A daemon killed with SIGKILL in the middle of a cycle restarts on a
+//! consistent index: it opens, holds no duplicate, and the next cycle brings
+//! every item exactly once. SIGTERM stops it cleanly with exit 0.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use perfusion_index::IndexStore;
+use perfusion_tests::{binary, fixture_sites, items_of, real_config_text};
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+
+/// Serves the fixture archive, but holds the `hold_at`-th page request
+/// (robots.txt not counted) until released.
+struct HoldingServer {
+    addr: std::net::SocketAddr,
+    arrived: Arc<Notify>,
+    release: watch::Sender<bool>,
+}
+
+#[derive(Clone)]
+struct Hold {
+    pages: Arc<AtomicUsize>,
+    hold_at: usize,
+    arrived: Arc<Notify>,
+    released: watch::Receiver<bool>,
+}
+
+async fn serve(State(hold): State<Hold>, request: Request) -> Response {
+    let path = request.uri().path().trim_start_matches('/').to_owned();
+    if !path.ends_with("robots.txt") {
+        let n = hold.pages.fetch_add(1, Ordering::SeqCst) + 1;
+        if n == hold.hold_at {
+            hold.arrived.notify_one();
+            let mut released = hold.released.clone();
+            let _ = released.wait_for(|r| *r).await;
+        }
+    }
+    let (host, rest) = path.split_once('/').unwrap_or((&path, ""));
+    let url = url::Url::parse(&format!("https://{host}/{rest}")).unwrap();
+    match perfusiond::fetch::archive::load(&fixture_sites(), &url).unwrap() {
+        Some(r) => Response::builder()
+            .header("content-type", r.content_type)
+            .body(Body::from(r.body))
+            .unwrap(),
+        None => Response::builder()
+            .status(StatusCode::NOT_FOUND)
+            .body(Body::empty())
+            .unwrap(),
+    }
+}
+
+impl HoldingServer {
+    async fn start(hold_at: usize) -> Self {
+        let arrived = Arc::new(Notify::new());
+        let (release, released) = watch::channel(false);
+        let hold = Hold {
+            pages: Arc::default(),
+            hold_at,
+            arrived: Arc::clone(&arrived),
+            released,
+        };
+        let app = axum::Router::new().fallback(serve).with_state(hold);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Self {
+            addr,
+            arrived,
+            release,
+        }
+    }
+
+    /// The real sources.toml pointed at this server, without pacing.
+    fn config(&self, dir: &Path) -> PathBuf {
+        let text = real_config_text()
+            .replace("https://", &format!("http://{}/", self.addr))
+            .replace("timeout_secs = 30", "timeout_secs = 30\nmin_delay_ms = 0");
+        let path = dir.join("sources.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+fn daemon_command(config: &Path, data: &Path) -> Command {
+    let mut command = Command::new(binary("perfusiond"));
+    command
+        .arg("--config")
+        .arg(config)
+        .arg("--data-dir")
+        .arg(data)
+        .args(["--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// Every id in the index, and how many documents it holds.
+fn ids(data: &Path) -> (Vec<String>, u64) {
+    let store = IndexStore::open(&data.join("index")).expect("the index opens");
+    let ids = items_of(&store, "").into_iter().map(|i| i.id).collect();
+    (ids, store.len())
+}
+
+#[tokio::test]
+async fn a_daemon_killed_mid_ingest_restarts_on_a_consistent_index() {
+    let server = HoldingServer::start(4).await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = server.config(dir.path());
+
+    let mut daemon = daemon_command(&config, &data)
+        .spawn()
+        .expect("perfusiond starts");
+    // The last page is being fetched: the others have been read and are
+    // being, or have been, indexed.
+    server.arrived.notified().await;
+    daemon.kill().expect("SIGKILL");
+    daemon.wait().unwrap();
+    server.release.send(true).unwrap();
+
+    let (after_kill, docs) = ids(&data);
+    let unique: HashSet<_> = after_kill.iter().collect();
+    assert_eq!(
+        unique.len(),
+        after_kill.len(),
+        "no duplicate after the kill"
+    );
+    assert_eq!(docs as usize, after_kill.len());
+    assert!(after_kill.len() <= 14);
+
+    let output = tokio::task::spawn_blocking(move || {
+        let mut again = daemon_command(&config, &data);
+        again.arg("--once");
+        (again.output().unwrap(), data)
+    })
+    .await
+    .unwrap();
+    let (output, data) = output;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (ids, docs) = ids(&data);
+    let unique: HashSet<_> = ids.iter().collect();
+    assert_eq!((ids.len(), unique.len(), docs), (14, 14, 14));
+}
+
+#[tokio::test]
+async fn sigterm_with_a_fetch_in_flight_exits_zero() {
+    let server = HoldingServer::start(1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = server.config(dir.path());
+    let daemon = daemon_command(&config, &data).spawn().unwrap();
+    server.arrived.notified().await;
+    let status = Command::new("kill")
+        .args(["-TERM", &daemon.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = tokio::task::spawn_blocking(move || daemon.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The state of what ran is on disk.
+    assert!(data.join("state.json").exists());
+}
