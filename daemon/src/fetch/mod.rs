@@ -262,9 +262,11 @@ impl Fetcher {
                 &page.body,
             )),
             Ok(Fetch::NotModified) => Ok(polite::Rules::AllowAll),
-            Err(FetchError::Status { status, .. }) if (400..500).contains(&status) => {
-                Ok(polite::Rules::AllowAll)
-            }
+            // No robots.txt (404, 410 Gone): no rules. Any other failure
+            // (401, 403, 429, 5xx, network) is "not now", never "allowed".
+            Err(FetchError::Status {
+                status: 404 | 410, ..
+            }) => Ok(polite::Rules::AllowAll),
             Err(e) => Err(unavailable(e.to_string())),
         }
     }

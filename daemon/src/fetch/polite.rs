@@ -3,9 +3,9 @@
 //! Per host (name and port), requests go one at a time, each at least the
 //! configured delay after the previous one (or the site's `Crawl-delay`,
 //! when larger). Before the first page of a host, its robots.txt is read and
-//! kept for a day: a 4xx means no rules; a 5xx or a network failure means
-//! "not now" (the page is not fetched, and the run counts as a transient
-//! failure), never "allowed".
+//! kept for a day: a 404 or 410 means no rules; any other failure (401, 403,
+//! 429, 5xx, the network) means "not now" (the page is not fetched, and the
+//! run counts as a transient failure), never "allowed".
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -23,7 +23,7 @@ const MAX_CRAWL_DELAY: Duration = Duration::from_secs(120);
 /// What a host's robots.txt says for our user agent.
 #[derive(Debug)]
 pub(super) enum Rules {
-    /// No robots.txt (4xx), or one with no rule for us.
+    /// No robots.txt (404, 410), or one with no rule for us.
     AllowAll,
     /// The rules of a robots.txt.
     Parsed(Box<Robot>),

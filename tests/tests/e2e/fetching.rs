@@ -62,9 +62,12 @@ async fn handle(State(seen): State<Arc<Seen>>, request: Request) -> Response {
     response
 }
 
+fn feed_response(body: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/rss+xml")], body).into_response()
+}
+
 async fn respond(seen: &Seen, path: &str, n: usize, headers: &HeaderMap) -> Response {
-    let feed =
-        |body: Vec<u8>| ([(header::CONTENT_TYPE, "application/rss+xml")], body).into_response();
+    let feed = feed_response;
     match path {
         "/robots.txt" => "User-agent: *\nDisallow: /private/\n".into_response(),
         "/etag/feed/" => {
@@ -194,6 +197,41 @@ async fn a_path_robots_txt_disallows_is_never_requested() {
         daemon.daemon.runner().states().get("etag1").outcome,
         Outcome::Ok
     );
+}
+
+#[tokio::test]
+async fn a_robots_txt_that_fails_otherwise_than_404_leaves_the_site_alone() {
+    // A site whose robots.txt answers 403 (a second server: its robots.txt
+    // is the only thing it serves wrong).
+    let forbidding = Router::new().fallback(|request: Request| async move {
+        if request.uri().path() == "/robots.txt" {
+            StatusCode::FORBIDDEN.into_response()
+        } else {
+            feed_response(ipa_feed())
+        }
+    });
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, forbidding).await.unwrap() });
+    let config = format!(
+        "version = 1\n[[source]]\nid = \"guarded\"\norg = \"Test\"\nurl = \"http://{addr}/feed/\"\nkind = \"publication\"\nformat = \"feed\"\n"
+    );
+    let daemon = TestDaemon::start(config_from(&config)).await;
+    let state = daemon.daemon.runner().states().get("guarded");
+    assert_eq!(state.outcome, Outcome::Failed);
+    assert!(
+        state
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("robots.txt of http://"),
+        "{state:?}"
+    );
+    assert!(
+        state.not_before.is_some(),
+        "not now: the source backs off and asks again later"
+    );
+    assert_eq!(daemon.daemon.runner().item_count("guarded"), 0);
 }
 
 #[tokio::test]
