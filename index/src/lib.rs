@@ -19,7 +19,7 @@ pub use model::{
     DatePrecision, Deadline, DeadlineKind, Item, ItemKind, Mode, Place, SourceRef, Status,
     UnknownName, When,
 };
-pub use search::{Hits, SearchQuery, SortOrder};
+pub use search::{Hits, SearchQuery, Snippet, SortOrder};
 pub use store::{IndexStore, UpsertStats, Writer};
 
 /// What can go wrong in the index.

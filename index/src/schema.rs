@@ -13,12 +13,18 @@
 //!   fields, for date-range filters and the default soonest-first order.
 //!   Undated items get `UNDATED` in both, which sorts them last and keeps
 //!   them out of explicit date ranges;
-//! - `first_seen` (Unix seconds) as a fast field, for newest-first feeds.
+//! - `first_seen` (Unix seconds) as a fast field, for newest-first feeds;
+//! - `date_key` (first day, then the id's bits): the default order, which a
+//!   page token can resume after even while the index changes;
+//! - `plain` (every word, unstemmed) and `city`, for typo-tolerant and
+//!   prefix matching and `city:` queries;
+//! - `facets` (`/kind/course`, `/org/ELSO`, `/country/DE`, `/month/2026-05`)
+//!   for facet counts.
 
 use chrono::{Datelike, NaiveDate};
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TantivyDocument,
-    TextFieldIndexing, TextOptions,
+    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
+    TantivyDocument, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
@@ -29,6 +35,10 @@ use crate::model::Item;
 
 /// The name of the analyzer of the full-text fields.
 pub(crate) const TEXT_ANALYZER: &str = "perfusion_text";
+/// The name of the analyzer of `plain` and `city`: the words as written,
+/// lower-cased and accent-folded but not stemmed, for typo-tolerant and
+/// prefix matching.
+pub(crate) const PLAIN_ANALYZER: &str = "perfusion_plain";
 
 /// The day number of an item without any date.
 pub(crate) const UNDATED: i64 = i64::MAX;
@@ -51,6 +61,10 @@ pub(crate) struct Fields {
     pub start_day: Field,
     pub end_day: Field,
     pub first_seen: Field,
+    pub plain: Field,
+    pub city: Field,
+    pub facets: Field,
+    pub date_key: Field,
 }
 
 /// Builds the schema and returns it with its fields.
@@ -59,6 +73,11 @@ pub(crate) fn build() -> (Schema, Fields) {
     let text = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer(TEXT_ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let plain = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(PLAIN_ANALYZER)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
     let fields = Fields {
@@ -77,6 +96,10 @@ pub(crate) fn build() -> (Schema, Fields) {
         start_day: b.add_i64_field("start_day", INDEXED | FAST),
         end_day: b.add_i64_field("end_day", INDEXED | FAST),
         first_seen: b.add_i64_field("first_seen", FAST),
+        plain: b.add_text_field("plain", plain.clone()),
+        city: b.add_text_field("city", plain),
+        facets: b.add_facet_field("facets", FacetOptions::default()),
+        date_key: b.add_u64_field("date_key", INDEXED | FAST),
     };
     (b.build(), fields)
 }
@@ -90,6 +113,65 @@ pub(crate) fn text_analyzer() -> TextAnalyzer {
         .filter(AsciiFoldingFilter)
         .filter(Stemmer::new(Language::English))
         .build()
+}
+
+/// The analyzer of `plain` and `city`.
+pub(crate) fn plain_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(48))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+/// Bits of the id in a `date_key`.
+const DATE_KEY_ID_BITS: u32 = 42;
+
+/// The key of the default order: the first day in the high bits, then the
+/// id's first 42 bits, so items of one day keep one order whatever the
+/// index's segments are, and a page token can say "after this key".
+pub(crate) fn date_key(item: &Item) -> u64 {
+    let day = item.first_day().map_or(UNDATED_DAY_BITS, |d| {
+        (day_number(d) as u64).min(UNDATED_DAY_BITS - 1)
+    });
+    let id = u64::from_str_radix(&item.id, 16).unwrap_or_else(|_| {
+        // Ids are 16 hex digits; anything else still gets a stable key.
+        item.id
+            .bytes()
+            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
+    });
+    (day << DATE_KEY_ID_BITS) | (id >> (64 - DATE_KEY_ID_BITS))
+}
+
+/// The day bits of an undated item: after every real day.
+const UNDATED_DAY_BITS: u64 = (1 << (64 - DATE_KEY_ID_BITS)) - 1;
+
+/// The facet paths of an item: its kind, organisations, country and the
+/// months it spans (at most 24).
+fn facets_of(item: &Item) -> Vec<Facet> {
+    let mut facets = vec![Facet::from_path(["kind", item.kind.as_str()])];
+    let mut orgs: Vec<&str> = std::iter::once(item.org.as_str())
+        .chain(item.sources.iter().map(|s| s.org.as_str()))
+        .collect();
+    orgs.sort_unstable();
+    orgs.dedup();
+    facets.extend(orgs.into_iter().map(|o| Facet::from_path(["org", o])));
+    if let Some(cc) = &item.place.country_code {
+        facets.push(Facet::from_path(["country", cc.as_str()]));
+    }
+    if let (Some(start), Some(end)) = (item.first_day(), item.last_day()) {
+        let first_of = |d: NaiveDate| d.with_day(1).unwrap_or(d);
+        let last = first_of(end);
+        let mut month = Some(first_of(start));
+        for _ in 0..24 {
+            let Some(m) = month.filter(|m| *m <= last) else {
+                break;
+            };
+            facets.push(Facet::from_path(["month", &m.format("%Y-%m").to_string()]));
+            month = m.checked_add_months(chrono::Months::new(1));
+        }
+    }
+    facets
 }
 
 /// The day number used by `start_day` and `end_day`.
@@ -134,5 +216,21 @@ pub(crate) fn to_document(f: &Fields, item: &Item) -> serde_json::Result<Tantivy
     doc.add_i64(f.start_day, item.first_day().map_or(UNDATED, day_number));
     doc.add_i64(f.end_day, item.last_day().map_or(UNDATED, day_number));
     doc.add_i64(f.first_seen, item.first_seen.timestamp());
+    doc.add_u64(f.date_key, date_key(item));
+    for text in [&item.title, &item.summary, &item.org, &place.text] {
+        doc.add_text(f.plain, text);
+    }
+    for part in [&place.venue, &place.city, &place.region]
+        .into_iter()
+        .flatten()
+    {
+        doc.add_text(f.plain, part);
+    }
+    if let Some(city) = &place.city {
+        doc.add_text(f.city, city);
+    }
+    for facet in facets_of(item) {
+        doc.add_facet(f.facets, facet);
+    }
     Ok(doc)
 }

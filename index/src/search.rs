@@ -5,9 +5,14 @@
 use std::ops::Bound;
 
 use chrono::NaiveDate;
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use std::collections::HashMap;
+
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, FuzzyTermQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Order, TantivyDocument, Term};
 
 use crate::IndexError;
@@ -15,6 +20,13 @@ use crate::model::Item;
 use crate::model::{ItemKind, Mode, Status};
 use crate::schema;
 use crate::store::IndexStore;
+
+/// The facets counted for every search.
+const FACET_ROOTS: [&str; 4] = ["kind", "org", "country", "month"];
+/// The longest snippet, in characters.
+const SNIPPET_CHARS: usize = 180;
+/// Words of a query read for typo-tolerant matching.
+const MAX_WORDS: usize = 16;
 
 /// How hits are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -51,8 +63,13 @@ pub struct SearchQuery {
     pub include_withdrawn: bool,
     /// The order of hits.
     pub sort: SortOrder,
-    /// Hits to skip.
+    /// Hits to skip (relevance and newest-first orders).
     pub offset: usize,
+    /// For the date order: only hits after this key (from a previous page's
+    /// `next_key`), which stays right while the index changes.
+    pub after: Option<u64>,
+    /// Only these item ids (a watcher's view of what just changed).
+    pub ids: Vec<String>,
     /// Hits to return at most.
     pub limit: usize,
     /// The day "past" is measured from.
@@ -74,6 +91,8 @@ impl SearchQuery {
             include_withdrawn: false,
             sort: SortOrder::Date,
             offset: 0,
+            after: None,
+            ids: Vec::new(),
             limit: 20,
             today,
         }
@@ -87,29 +106,82 @@ pub struct Hits {
     pub items: Vec<Item>,
     /// How many items match in all.
     pub total: u64,
+    /// In the date order, the key the next page starts after.
+    pub next_key: Option<u64>,
+    /// How many matching items have each kind, organisation, country and
+    /// month: `("kind", "course", 12)`.
+    pub facets: Vec<(String, String, u64)>,
+    /// Per item id, the part of its summary that matched, with the byte
+    /// ranges of the matching words in it.
+    pub snippets: HashMap<String, Snippet>,
+    /// No item had every word as typed, so words were matched with up to two
+    /// typos ("perfussion" found "perfusion").
+    pub typo_tolerant: bool,
+}
+
+/// The part of a summary that matched a query.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snippet {
+    /// The text.
+    pub fragment: String,
+    /// Byte ranges of the matching words in `fragment`.
+    pub highlights: Vec<std::ops::Range<usize>>,
 }
 
 impl IndexStore {
-    /// Runs a search.
+    /// Runs a search. When no item has every word as typed, the words are
+    /// matched again with typos allowed.
     pub fn search(&self, q: &SearchQuery) -> Result<Hits, IndexError> {
-        let query = self.build_query(q);
+        let text = q.text.trim();
+        let exact = self.text_query(text);
+        let mut hits = self.run(q, exact.as_deref())?;
+        if hits.total == 0 && !text.is_empty() {
+            let fuzzy = self.typo_tolerant_query(text);
+            hits = self.run(q, fuzzy.as_deref())?;
+            hits.typo_tolerant = true;
+        }
+        Ok(hits)
+    }
+
+    fn run(&self, q: &SearchQuery, text: Option<&dyn Query>) -> Result<Hits, IndexError> {
+        let query = self.build_query(q, text);
         let searcher = self.reader.searcher();
         let limit = q.limit.max(1);
-        let top = TopDocs::with_limit(limit).and_offset(q.offset);
-        let (addresses, total): (Vec<DocAddress>, usize) = match q.sort {
+        let mut facets = FacetCollector::for_field("facets");
+        for root in FACET_ROOTS {
+            facets.add_facet(format!("/{root}").as_str());
+        }
+        let top = TopDocs::with_limit(limit);
+        let (addresses, total, counts): (Vec<DocAddress>, usize, _) = match q.sort {
             SortOrder::Relevance => {
-                let (hits, total) = searcher.search(&query, &(top.order_by_score(), Count))?;
-                (hits.into_iter().map(|(_, a)| a).collect(), total)
+                let top = top.and_offset(q.offset).order_by_score();
+                let (hits, total, counts) = searcher.search(&query, &(top, Count, facets))?;
+                (hits.into_iter().map(|(_, a)| a).collect(), total, counts)
             }
-            SortOrder::Date | SortOrder::Newest => {
-                let (field, order) = if q.sort == SortOrder::Date {
-                    ("start_day", Order::Asc)
-                } else {
-                    ("first_seen", Order::Desc)
-                };
-                let top = top.order_by_fast_field::<i64>(field, order);
-                let (hits, total) = searcher.search(&query, &(top, Count))?;
-                (hits.into_iter().map(|(_, a)| a).collect(), total)
+            SortOrder::Date => {
+                // Keyset paging: the page starts after a key, and the total
+                // and facets still count every match.
+                let top = top.order_by_fast_field::<u64>("date_key", Order::Asc);
+                match q.after {
+                    None => {
+                        let (hits, total, counts) =
+                            searcher.search(&query, &(top, Count, facets))?;
+                        (hits.into_iter().map(|(_, a)| a).collect(), total, counts)
+                    }
+                    Some(after) => {
+                        let page = self.after_key(query.box_clone(), after);
+                        let hits = searcher.search(&page, &top)?;
+                        let (total, counts) = searcher.search(&query, &(Count, facets))?;
+                        (hits.into_iter().map(|(_, a)| a).collect(), total, counts)
+                    }
+                }
+            }
+            SortOrder::Newest => {
+                let top = top
+                    .and_offset(q.offset)
+                    .order_by_fast_field::<i64>("first_seen", Order::Desc);
+                let (hits, total, counts) = searcher.search(&query, &(top, Count, facets))?;
+                (hits.into_iter().map(|(_, a)| a).collect(), total, counts)
             }
         };
         let mut items = Vec::with_capacity(addresses.len());
@@ -117,21 +189,82 @@ impl IndexStore {
             let doc: TantivyDocument = searcher.doc(address)?;
             items.push(self.item_of(&doc)?);
         }
+        let facets = FACET_ROOTS
+            .iter()
+            .flat_map(|root| {
+                counts
+                    .get(&format!("/{root}"))
+                    .map(|(facet, n)| {
+                        let value = facet
+                            .to_path()
+                            .last()
+                            .map(|v| (*v).to_owned())
+                            .unwrap_or_default();
+                        ((*root).to_owned(), value, n)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let snippets = match text {
+            Some(text) => self.snippets(&searcher, text, &items)?,
+            None => HashMap::new(),
+        };
+        let next_key = (q.sort == SortOrder::Date)
+            .then(|| items.last().map(schema::date_key))
+            .flatten();
         Ok(Hits {
             items,
             total: total as u64,
+            next_key,
+            facets,
+            snippets,
+            typo_tolerant: false,
         })
     }
 
-    fn build_query(&self, q: &SearchQuery) -> Box<dyn Query> {
+    /// `query`, restricted to the items after `key` in the date order.
+    fn after_key(&self, query: Box<dyn Query>, key: u64) -> BooleanQuery {
+        let after = RangeQuery::new(
+            Bound::Excluded(Term::from_field_u64(self.fields.date_key, key)),
+            Bound::Unbounded,
+        );
+        BooleanQuery::new(vec![(Occur::Must, query), (Occur::Must, Box::new(after))])
+    }
+
+    /// The matching words of each item's summary, highlighted.
+    fn snippets(
+        &self,
+        searcher: &tantivy::Searcher,
+        text: &dyn Query,
+        items: &[Item],
+    ) -> Result<HashMap<String, Snippet>, IndexError> {
+        let mut generator = SnippetGenerator::create(searcher, text, self.fields.summary)?;
+        generator.set_max_num_chars(SNIPPET_CHARS);
+        Ok(items
+            .iter()
+            .filter_map(|item| {
+                let snippet = generator.snippet(&item.summary);
+                (!snippet.highlighted().is_empty()).then(|| {
+                    (
+                        item.id.clone(),
+                        Snippet {
+                            fragment: snippet.fragment().to_owned(),
+                            highlights: snippet.highlighted().to_vec(),
+                        },
+                    )
+                })
+            })
+            .collect())
+    }
+
+    fn build_query(&self, q: &SearchQuery, text: Option<&dyn Query>) -> Box<dyn Query> {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let text = q.text.trim();
-        if text.is_empty() {
-            clauses.push((Occur::Must, Box::new(AllQuery)));
-        } else {
-            clauses.push((Occur::Must, self.text_query(text)));
+        match text {
+            Some(text) => clauses.push((Occur::Must, text.box_clone())),
+            None => clauses.push((Occur::Must, Box::new(AllQuery))),
         }
+        push_any_of(&mut clauses, f.id, &q.ids);
         let kinds: Vec<String> = q.kinds.iter().map(|k| k.as_str().to_owned()).collect();
         push_any_of(&mut clauses, f.kind, &kinds);
         let orgs: Vec<String> = q.orgs.iter().map(|o| schema::org_key(o)).collect();
@@ -182,9 +315,19 @@ impl IndexStore {
 
     /// The free-text part: every word must match somewhere in title,
     /// summary, place or organisation (title weighs most). The query syntax
-    /// (phrases, `title:`, `-word`) is read leniently: what cannot be parsed
-    /// is searched as plain words instead of failing the search.
-    fn text_query(&self, text: &str) -> Box<dyn Query> {
+    /// (phrases, `title:`, `city:`, `-word`) is read leniently: what cannot
+    /// be parsed is searched as plain words instead of failing the search.
+    /// A word ending in `*` is a prefix. `None` for an empty text.
+    fn text_query(&self, text: &str) -> Option<Box<dyn Query>> {
+        if text.is_empty() {
+            return None;
+        }
+        if text
+            .split_whitespace()
+            .any(|w| w.len() > 1 && w.ends_with('*'))
+        {
+            return self.plain_words_query(text, |_, _| 0, true);
+        }
         let f = &self.fields;
         let mut parser =
             QueryParser::for_index(&self.index, vec![f.title, f.summary, f.place, f.org]);
@@ -192,7 +335,51 @@ impl IndexStore {
         parser.set_field_boost(f.title, 3.0);
         parser.set_field_boost(f.org, 1.5);
         let (query, _errors) = parser.parse_query_lenient(text);
-        query
+        Some(query)
+    }
+
+    /// Every word of `text`, as written (unstemmed), with up to one typo in
+    /// words of four to seven letters and two in longer ones.
+    fn typo_tolerant_query(&self, text: &str) -> Option<Box<dyn Query>> {
+        self.plain_words_query(
+            text,
+            |word, _| match word.chars().count() {
+                0..=3 => 0,
+                4..=7 => 1,
+                _ => 2,
+            },
+            false,
+        )
+    }
+
+    /// Each word of `text` must match the `plain` field with at most
+    /// `distance(word)` edits; `prefixes` lets `word*` match as a prefix.
+    fn plain_words_query(
+        &self,
+        text: &str,
+        distance: impl Fn(&str, bool) -> u8,
+        prefixes: bool,
+    ) -> Option<Box<dyn Query>> {
+        let f = self.fields.plain;
+        let mut analyzer = schema::plain_analyzer();
+        let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for raw in text.split_whitespace().take(MAX_WORDS) {
+            let prefix = prefixes && raw.ends_with('*');
+            let mut stream = analyzer.token_stream(raw.trim_end_matches('*'));
+            while let Some(token) = stream.next() {
+                let term = Term::from_field_text(f, &token.text);
+                let d = distance(&token.text, prefix);
+                let query: Box<dyn Query> = if prefix {
+                    Box::new(FuzzyTermQuery::new_prefix(term, d, true))
+                } else if d == 0 {
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+                } else {
+                    Box::new(FuzzyTermQuery::new(term, d, true))
+                };
+                words.push((Occur::Must, query));
+            }
+        }
+        (!words.is_empty()).then(|| Box::new(BooleanQuery::new(words)) as Box<dyn Query>)
     }
 }
 

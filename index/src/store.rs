@@ -48,8 +48,24 @@ impl IndexStore {
             source,
         })?;
         let (schema, fields) = schema::build();
-        let directory = MmapDirectory::open(dir)?;
-        let index = Index::open_or_create(directory, schema)?;
+        let index = match Index::open_or_create(MmapDirectory::open(dir)?, schema.clone()) {
+            Err(tantivy::TantivyError::SchemaError(reason)) => {
+                // An index from an older version: its items come back with
+                // the next cycle, so set it aside rather than refuse to start.
+                let aside = dir.with_extension(format!("old-{}", chrono::Utc::now().timestamp()));
+                tracing::warn!(%reason, aside = %aside.display(), "index schema changed; starting a new index");
+                std::fs::rename(dir, &aside).map_err(|source| IndexError::Io {
+                    path: dir.to_owned(),
+                    source,
+                })?;
+                std::fs::create_dir_all(dir).map_err(|source| IndexError::Io {
+                    path: dir.to_owned(),
+                    source,
+                })?;
+                Index::create_in_dir(dir, schema)?
+            }
+            other => other?,
+        };
         Self::with_index(index, fields)
     }
 
@@ -63,6 +79,9 @@ impl IndexStore {
         index
             .tokenizers()
             .register(schema::TEXT_ANALYZER, schema::text_analyzer());
+        index
+            .tokenizers()
+            .register(schema::PLAIN_ANALYZER, schema::plain_analyzer());
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)

@@ -90,7 +90,17 @@ pub fn search_query(req: &pb::SearchRequest, today: NaiveDate) -> Result<SearchQ
         0 => DEFAULT_PAGE_SIZE,
         n => (n as usize).min(MAX_PAGE_SIZE),
     };
-    q.offset = decode_page_token(&req.page_token)?;
+    match decode_page_token(&req.page_token)? {
+        PageToken::Start => {}
+        PageToken::After(key) if q.sort == SortOrder::Date => q.after = Some(key),
+        PageToken::Offset(offset) if q.sort != SortOrder::Date => q.offset = offset,
+        _ => {
+            return Err(invalid(
+                "page_token",
+                "it belongs to a search with another sort; start again without one",
+            ));
+        }
+    }
     Ok(q)
 }
 
@@ -124,24 +134,44 @@ fn date_field(value: &str, field: &str) -> Result<Option<NaiveDate>, GrpcStatus>
         })
 }
 
-/// The token of the page that starts at `offset`.
-pub fn encode_page_token(offset: usize) -> String {
-    format!("p1.{offset:x}")
+/// Where a page starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageToken {
+    /// The first page.
+    Start,
+    /// Date order: after the item with this key.
+    After(u64),
+    /// Relevance and newest-first orders: after this many hits.
+    Offset(usize),
 }
 
-fn decode_page_token(token: &str) -> Result<usize, GrpcStatus> {
-    if token.is_empty() {
-        return Ok(0);
+/// The opaque token of a page.
+pub fn encode_page_token(token: PageToken) -> String {
+    match token {
+        PageToken::Start => String::new(),
+        PageToken::After(key) => format!("d1.{key:x}"),
+        PageToken::Offset(offset) => format!("o1.{offset:x}"),
     }
-    token
-        .strip_prefix("p1.")
-        .and_then(|hex| usize::from_str_radix(hex, 16).ok())
-        .ok_or_else(|| {
-            invalid(
-                "page_token",
-                "not a token this daemon gave; start again without one",
-            )
-        })
+}
+
+fn decode_page_token(token: &str) -> Result<PageToken, GrpcStatus> {
+    if token.is_empty() {
+        return Ok(PageToken::Start);
+    }
+    let hex = |h: &str| u64::from_str_radix(h, 16).ok();
+    let decoded = match token.split_once('.') {
+        Some(("d1", h)) => hex(h).map(PageToken::After),
+        Some(("o1", h)) => hex(h)
+            .and_then(|n| usize::try_from(n).ok())
+            .map(PageToken::Offset),
+        _ => None,
+    };
+    decoded.ok_or_else(|| {
+        invalid(
+            "page_token",
+            "not a token this daemon gave; start again without one",
+        )
+    })
 }
 
 /// The domain kind of a wire kind; `None` for unspecified or unknown values.
@@ -292,6 +322,22 @@ pub fn item_to_pb(item: &Item) -> pb::Item {
     }
 }
 
+/// A snippet as the wire message.
+pub fn snippet_to_pb(s: perfusion_index::Snippet) -> pb::Snippet {
+    let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    pb::Snippet {
+        highlights: s
+            .highlights
+            .iter()
+            .map(|r| pb::Highlight {
+                start: at(r.start),
+                end: at(r.end),
+            })
+            .collect(),
+        fragment: s.fragment,
+    }
+}
+
 /// What a run did, as the wire message.
 pub fn run_to_pb(report: &crate::runner::RunReport) -> pb::SourceRun {
     pb::SourceRun {
@@ -392,10 +438,24 @@ mod tests {
         assert_eq!((q.limit, q.offset), (DEFAULT_PAGE_SIZE, 0));
         let big = pb::SearchRequest {
             page_size: 100_000,
-            page_token: encode_page_token(40),
+            sort: pb::Sort::Relevance.into(),
+            page_token: encode_page_token(PageToken::Offset(40)),
             ..Default::default()
         };
         let q = search_query(&big, today()).unwrap();
         assert_eq!((q.limit, q.offset), (MAX_PAGE_SIZE, 40));
+        let by_date = pb::SearchRequest {
+            page_token: encode_page_token(PageToken::After(0xabc)),
+            ..Default::default()
+        };
+        assert_eq!(search_query(&by_date, today()).unwrap().after, Some(0xabc));
+        let mixed = pb::SearchRequest {
+            page_token: encode_page_token(PageToken::After(0xabc)),
+            sort: pb::Sort::Relevance.into(),
+            ..Default::default()
+        };
+        assert!(
+            error_of(&mixed).starts_with("page_token: it belongs to a search with another sort")
+        );
     }
 }

@@ -16,6 +16,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{Request, Response, Status};
 
 use crate::export::{self, ExportError};
+use crate::grpc::convert::PageToken;
 use crate::metrics::Metrics;
 use crate::runner::Runner;
 
@@ -76,16 +77,34 @@ impl AggregatorService for AggregatorServiceImpl {
             .map_err(internal)?
             .map_err(internal)?;
         self.metrics.searched(clock.elapsed().as_secs_f64());
-        let next = offset + hits.items.len();
-        let next_page_token = if hits.items.len() == limit && (next as u64) < hits.total {
-            convert::encode_page_token(next)
-        } else {
-            String::new()
+        let full_page = hits.items.len() == limit;
+        let next_page_token = match hits.next_key {
+            _ if !full_page => String::new(),
+            Some(key) => convert::encode_page_token(PageToken::After(key)),
+            None if ((offset + limit) as u64) < hits.total => {
+                convert::encode_page_token(PageToken::Offset(offset + limit))
+            }
+            None => String::new(),
         };
         Ok(Response::new(pb::SearchResponse {
             items: hits.items.iter().map(convert::item_to_pb).collect(),
             total_hits: hits.total,
             next_page_token,
+            facets: hits
+                .facets
+                .into_iter()
+                .map(|(facet, value, count)| pb::FacetCount {
+                    facet,
+                    value,
+                    count,
+                })
+                .collect(),
+            snippets: hits
+                .snippets
+                .into_iter()
+                .map(|(id, s)| (id, convert::snippet_to_pb(s)))
+                .collect(),
+            typo_tolerant: hits.typo_tolerant,
         }))
     }
 

@@ -220,16 +220,104 @@ fn withdrawn_items_leave_default_results() {
 }
 
 #[test]
-fn pages_follow_each_other() {
+fn pages_follow_each_other_by_key_even_while_the_index_changes() {
     let store = fixture();
     let mut q = SearchQuery::new(today());
     q.include_past = true;
     q.limit = 2;
-    assert_eq!(ids(&store, &q), ["old", "regensburg"]);
-    q.offset = 2;
+    let first = store.search(&q).unwrap();
+    assert_eq!(
+        first
+            .items
+            .iter()
+            .map(|i| i.id.as_str())
+            .collect::<Vec<_>>(),
+        ["old", "regensburg"]
+    );
+    // An item announced before the cursor appears meanwhile: the next page
+    // neither repeats nor skips anything.
+    let mut writer = store.writer().unwrap();
+    writer
+        .upsert(
+            vec![item(
+                "early",
+                ItemKind::Course,
+                "ELSO",
+                "Early course",
+                Some((day(2020, 1, 1), day(2020, 1, 2))),
+            )],
+            at("2026-11-25T09:00:00Z"),
+        )
+        .unwrap();
+    writer.commit().unwrap();
+    q.after = first.next_key;
     assert_eq!(ids(&store, &q), ["tampa", "cscp"]);
-    q.offset = 4;
+    q.after = store.search(&q).unwrap().next_key;
     assert_eq!(ids(&store, &q), ["perform"]);
+}
+
+#[test]
+fn typos_are_forgiven_when_nothing_matches_as_typed() {
+    let store = fixture();
+    let mut q = SearchQuery::new(today());
+    q.include_past = true;
+    q.text = "perfussion".into();
+    let hits = store.search(&q).unwrap();
+    assert!(hits.typo_tolerant);
+    assert_eq!(
+        hits.items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+        ["perform"]
+    );
+    q.text = "cardiopulmnary bypas".into();
+    assert_eq!(ids(&store, &q), ["perform"]);
+    q.text = "ecmo".into();
+    assert!(!store.search(&q).unwrap().typo_tolerant);
+}
+
+#[test]
+fn prefixes_and_city_queries_work() {
+    let store = fixture();
+    let mut q = SearchQuery::new(today());
+    q.include_past = true;
+    q.text = "regens*".into();
+    assert_eq!(ids(&store, &q), ["regensburg"]);
+    q.text = "city:montreal".into();
+    assert_eq!(ids(&store, &q), ["cscp"]);
+}
+
+#[test]
+fn facets_count_kinds_orgs_countries_and_months() {
+    let store = fixture();
+    let mut q = SearchQuery::new(today());
+    q.include_past = true;
+    let facets = store.search(&q).unwrap().facets;
+    let count = |field: &str, value: &str| {
+        facets
+            .iter()
+            .find(|(f, v, _)| f == field && v == value)
+            .map_or(0, |(_, _, n)| *n)
+    };
+    assert_eq!(count("kind", "course"), 2);
+    assert_eq!(count("kind", "conference"), 2);
+    assert_eq!(count("org", "ELSO"), 2);
+    assert_eq!(count("country", "DE"), 1);
+    assert_eq!(count("month", "2026-09"), 1);
+    assert_eq!(count("month", "2027-10"), 1);
+}
+
+#[test]
+fn snippets_highlight_the_matching_words_of_the_summary() {
+    let store = fixture();
+    let mut q = SearchQuery::new(today());
+    q.text = "cardiopulmonary".into();
+    let hits = store.search(&q).unwrap();
+    let snippet = &hits.snippets["perform"];
+    let words: Vec<&str> = snippet
+        .highlights
+        .iter()
+        .map(|r| &snippet.fragment[r.clone()])
+        .collect();
+    assert_eq!(words, ["cardiopulmonary"]);
 }
 
 #[test]

@@ -139,16 +139,22 @@ async fn elso_meetings_are_conferences_with_their_posted_dates() {
         },
     )
     .await;
+    // The notice and the listing both start on 30 September 2021: their
+    // order is the index's, so compare them as a set.
+    let mut first_two = titles(&conferences)[..2].to_vec();
+    first_two.sort_unstable();
     assert_eq!(
-        titles(&conferences),
-        [
-            "ELSO 32nd Annual Meeting",
-            "32nd Annual ELSO Conference",
-            "APELSO 2021 Meeting",
-            "10th EuroELSO Congress",
-        ]
+        first_two,
+        ["32nd Annual ELSO Conference", "ELSO 32nd Annual Meeting"]
     );
-    let virtual_conference = &conferences[1];
+    assert_eq!(
+        titles(&conferences)[2..],
+        ["APELSO 2021 Meeting", "10th EuroELSO Congress"]
+    );
+    let virtual_conference = conferences
+        .iter()
+        .find(|c| c.title == "32nd Annual ELSO Conference")
+        .unwrap();
     assert_eq!(
         (virtual_conference.start, virtual_conference.end),
         (day(2021, 9, 30), day(2021, 10, 1))
