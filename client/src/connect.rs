@@ -54,6 +54,42 @@ fn unreachable(addr: &str) -> Failure {
     )
 }
 
+/// The metadata key the daemon puts its protocol version under.
+const PROTOCOL_VERSION_KEY: &str = "perfusion-protocol-version";
+
+/// The message of a call's response, after checking that the daemon speaks
+/// this client's protocol; a failed call as advice and an exit code.
+pub fn answer<T>(
+    result: Result<tonic::Response<T>, tonic::Status>,
+    addr: &str,
+) -> Result<T, Failure> {
+    let response = result.map_err(|s| classify(&s, addr))?;
+    let theirs = response
+        .metadata()
+        .get(PROTOCOL_VERSION_KEY)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u32>().ok());
+    let ours = perfusion_proto::PROTOCOL_VERSION;
+    match theirs {
+        Some(v) if v == ours => Ok(response.into_inner()),
+        Some(v) => Err(Failure::new(
+            exit::OTHER,
+            format!(
+                "perfusiond at {addr} speaks protocol {v}, this perfusion speaks {ours}: upgrade the {} one",
+                if v > ours {
+                    "client (perfusion)"
+                } else {
+                    "daemon (perfusiond)"
+                }
+            ),
+        )),
+        None => Err(Failure::new(
+            exit::OTHER,
+            format!("the server at {addr} did not say which protocol it speaks: is it perfusiond?"),
+        )),
+    }
+}
+
 /// A failed call as advice and an exit code.
 pub fn classify(status: &tonic::Status, addr: &str) -> Failure {
     use tonic::Code;
@@ -73,5 +109,36 @@ pub fn classify(status: &tonic::Status, addr: &str) -> Failure {
             exit::OTHER,
             format!("the daemon failed: {}", status.message()),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(version: Option<&str>) -> Result<tonic::Response<u8>, tonic::Status> {
+        let mut r = tonic::Response::new(7);
+        if let Some(v) = version {
+            r.metadata_mut()
+                .insert(PROTOCOL_VERSION_KEY, v.parse().unwrap());
+        }
+        Ok(r)
+    }
+
+    #[test]
+    fn a_daemon_of_another_protocol_is_named_with_what_to_upgrade() {
+        let ours = perfusion_proto::PROTOCOL_VERSION;
+        assert_eq!(answer(response(Some(&ours.to_string())), "x").unwrap(), 7);
+        let newer = answer(response(Some(&(ours + 1).to_string())), "http://d").unwrap_err();
+        assert_eq!(newer.code, exit::OTHER);
+        assert_eq!(
+            newer.message,
+            format!(
+                "perfusiond at http://d speaks protocol {}, this perfusion speaks {ours}: upgrade the client (perfusion) one",
+                ours + 1
+            )
+        );
+        let none = answer(response(None), "http://d").unwrap_err();
+        assert!(none.message.contains("did not say which protocol"));
     }
 }

@@ -12,7 +12,7 @@ mod render;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 
 /// Search the perfusion and ECMO community's courses, conferences, webinars,
 /// grants, deadlines, jobs and publications.
@@ -43,6 +43,13 @@ enum Command {
     Calendar(cmd::calendar::Cmd),
     /// Fetch one source (or every source) now and show what the run did.
     Refresh(cmd::refresh::Cmd),
+    /// Print items as they are added or changed.
+    Watch(cmd::watch::Cmd),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// How a command ended, as an exit code scripts can trust.
@@ -77,6 +84,14 @@ async fn main() -> ExitCode {
         Command::Sources(cmd) => cmd.run(&cli.addr).await,
         Command::Calendar(cmd) => cmd.run(&cli.addr).await,
         Command::Refresh(cmd) => cmd.run(&cli.addr).await,
+        Command::Watch(cmd) => cmd.run(&cli.addr).await,
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "perfusion", &mut script);
+            // A reader that stops early (`| head`) is no error.
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), &script);
+            Ok(Outcome::Found)
+        }
     };
     match result {
         Ok(Outcome::Found) => ExitCode::from(exit::FOUND),

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use perfusion_index::{IndexError, IndexStore, Item, UpsertStats};
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::metrics::Metrics;
 
@@ -24,10 +24,17 @@ enum Command {
     },
 }
 
+/// How many commits a watcher may fall behind before it misses some.
+const WATCH_BACKLOG: usize = 256;
+
+/// The ids each commit added or changed, for watchers.
+pub type Changes = broadcast::Receiver<Arc<Vec<String>>>;
+
 /// A handle to the writer task; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct IndexHandle {
     tx: mpsc::Sender<Command>,
+    changes: broadcast::Sender<Arc<Vec<String>>>,
 }
 
 /// Why the writer could not take a batch.
@@ -50,13 +57,20 @@ impl IndexHandle {
     ) -> Result<(Self, tokio::task::JoinHandle<()>), IndexError> {
         let mut writer = store.writer()?;
         let (tx, mut rx) = mpsc::channel::<Command>(QUEUE);
+        let (changes, _) = broadcast::channel(WATCH_BACKLOG);
+        let announce = changes.clone();
         let task = tokio::task::spawn_blocking(move || {
             while let Some(command) = rx.blocking_recv() {
                 match command {
                     Command::Upsert { items, now, reply } => {
                         let clock = std::time::Instant::now();
                         let result = writer.upsert(items, now).and_then(|stats| {
-                            writer.commit()?;
+                            let fresh = writer.commit()?;
+                            if !fresh.is_empty() {
+                                // No watcher is fine; a slow one lags, it
+                                // never holds the writer up.
+                                let _ = announce.send(Arc::new(fresh));
+                            }
                             Ok(stats)
                         });
                         metrics.committed(clock.elapsed().as_secs_f64());
@@ -68,7 +82,12 @@ impl IndexHandle {
                 }
             }
         });
-        Ok((Self { tx }, task))
+        Ok((Self { tx, changes }, task))
+    }
+
+    /// The ids of the items each later commit adds or changes.
+    pub fn changes(&self) -> Changes {
+        self.changes.subscribe()
     }
 
     /// Upserts one source's items and commits them.

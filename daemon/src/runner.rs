@@ -311,6 +311,11 @@ impl Runner {
     pub fn states(&self) -> &States {
         &self.states
     }
+
+    /// The ids each later commit adds or changes.
+    pub fn changes(&self) -> crate::index_task::Changes {
+        self.index.changes()
+    }
 }
 
 /// A run in progress: while it lives, its source is marked running and

@@ -101,6 +101,7 @@ impl IndexStore {
             store: self.clone(),
             writer,
             pending: HashMap::new(),
+            fresh: Vec::new(),
         })
     }
 
@@ -168,6 +169,8 @@ pub struct Writer {
     /// Items written since the last commit, by id: the reader cannot see
     /// them yet, and a second upsert of the same id must build on them.
     pending: HashMap<String, Item>,
+    /// Ids added or changed since the last commit.
+    fresh: Vec<String>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -205,6 +208,7 @@ impl Writer {
                         item.revision += 1;
                         item.modified = now;
                         stats.changed += 1;
+                        self.fresh.push(item.id.clone());
                     } else {
                         stats.unchanged += 1;
                     }
@@ -213,6 +217,7 @@ impl Writer {
                     item.first_seen = now;
                     item.modified = now;
                     stats.added += 1;
+                    self.fresh.push(item.id.clone());
                 }
             }
             let fields = &self.store.fields;
@@ -226,11 +231,14 @@ impl Writer {
     }
 
     /// Makes every upsert since the last commit durable and visible to
-    /// searches.
-    pub fn commit(&mut self) -> Result<(), IndexError> {
+    /// searches, and returns the ids it added or changed.
+    pub fn commit(&mut self) -> Result<Vec<String>, IndexError> {
         self.writer.commit()?;
         self.store.reader.reload()?;
         self.pending.clear();
-        Ok(())
+        let mut fresh = std::mem::take(&mut self.fresh);
+        fresh.sort_unstable();
+        fresh.dedup();
+        Ok(fresh)
     }
 }

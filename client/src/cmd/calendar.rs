@@ -43,15 +43,16 @@ impl Cmd {
             return Ok(Outcome::Found);
         }
         let mut client = connect::client(addr).await?;
-        let ics = client
-            .export_calendar(pb::ExportCalendarRequest {
-                filter: Some(self.filters.to_request()),
-                calendar_name: self.name.clone().unwrap_or_default(),
-            })
-            .await
-            .map_err(|s| connect::classify(&s, addr))?
-            .into_inner()
-            .ics;
+        let ics = connect::answer(
+            client
+                .export_calendar(pb::ExportCalendarRequest {
+                    filter: Some(self.filters.to_request()),
+                    calendar_name: self.name.clone().unwrap_or_default(),
+                })
+                .await,
+            addr,
+        )?
+        .ics;
         let events = ics.matches("BEGIN:VEVENT").count();
         let written = match &self.output {
             Some(path) => std::fs::write(path, &ics).map_err(|e| {

@@ -7,3 +7,4 @@ pub mod refresh;
 pub mod search;
 pub mod show;
 pub mod sources;
+pub mod watch;

@@ -21,14 +21,15 @@ impl Cmd {
     /// Asks the daemon to run the source(s) and prints the runs.
     pub async fn run(self, addr: &str) -> Result<Outcome, Failure> {
         let mut client = connect::client(addr).await?;
-        let runs = client
-            .refresh_source(pb::RefreshSourceRequest {
-                source_id: self.source.clone().unwrap_or_default(),
-            })
-            .await
-            .map_err(|s| connect::classify(&s, addr))?
-            .into_inner()
-            .runs;
+        let runs = connect::answer(
+            client
+                .refresh_source(pb::RefreshSourceRequest {
+                    source_id: self.source.clone().unwrap_or_default(),
+                })
+                .await,
+            addr,
+        )?
+        .runs;
         let outcome = |r: &pb::SourceRun| {
             pb::RunOutcome::try_from(r.outcome)
                 .map(|o| {

@@ -52,11 +52,7 @@ impl Cmd {
             page_size: i32::try_from(self.limit).unwrap_or(i32::MAX),
             ..self.filters.to_request()
         };
-        let response = client
-            .search(request)
-            .await
-            .map_err(|s| connect::classify(&s, addr))?
-            .into_inner();
+        let response = connect::answer(client.search(request).await, addr)?;
         if self.json {
             let out = serde_json::json!({
                 "total_hits": response.total_hits,

@@ -20,15 +20,16 @@ impl Cmd {
     /// Fetches and prints the item.
     pub async fn run(self, addr: &str) -> Result<Outcome, Failure> {
         let mut client = connect::client(addr).await?;
-        let item = client
-            .get_item(pb::GetItemRequest {
-                id: self.id.clone(),
-            })
-            .await
-            .map_err(|s| connect::classify(&s, addr))?
-            .into_inner()
-            .item
-            .ok_or_else(|| Failure::new(exit::NOTHING, format!("no item has id {:?}", self.id)))?;
+        let item = connect::answer(
+            client
+                .get_item(pb::GetItemRequest {
+                    id: self.id.clone(),
+                })
+                .await,
+            addr,
+        )?
+        .item
+        .ok_or_else(|| Failure::new(exit::NOTHING, format!("no item has id {:?}", self.id)))?;
         if self.json {
             let json = serde_json::to_string_pretty(&render::item_json(&item))
                 .map_err(|e| Failure::new(exit::OTHER, e.to_string()))?;

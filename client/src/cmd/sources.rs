@@ -19,12 +19,8 @@ impl Cmd {
     /// Fetches and prints the sources' health.
     pub async fn run(self, addr: &str) -> Result<Outcome, Failure> {
         let mut client = connect::client(addr).await?;
-        let sources = client
-            .list_sources(pb::ListSourcesRequest {})
-            .await
-            .map_err(|s| connect::classify(&s, addr))?
-            .into_inner()
-            .sources;
+        let sources =
+            connect::answer(client.list_sources(pb::ListSourcesRequest {}).await, addr)?.sources;
         if self.json {
             let rows: Vec<_> = sources
                 .iter()

@@ -12,6 +12,8 @@ use perfusion_index::IndexStore;
 use perfusion_proto::v1 as pb;
 use perfusion_proto::v1::aggregator_service_server::{AggregatorService, AggregatorServiceServer};
 use tokio::net::TcpListener;
+use tokio::sync::broadcast;
+use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{Request, Response, Status};
 
@@ -19,6 +21,9 @@ use crate::export::{self, ExportError};
 use crate::grpc::convert::PageToken;
 use crate::metrics::Metrics;
 use crate::runner::Runner;
+
+/// Items a watcher's stream holds before its task waits for the client.
+const WATCH_BUFFER: usize = 64;
 
 /// The largest request a client may send.
 const MAX_REQUEST_BYTES: usize = 64 * 1024;
@@ -56,6 +61,20 @@ impl AggregatorServiceImpl {
     }
 }
 
+/// The metadata key of the wire contract's version, on every response.
+pub const PROTOCOL_VERSION_KEY: &str = "perfusion-protocol-version";
+
+/// A response carrying the protocol version, so a client can tell the user
+/// when daemon and client disagree.
+fn reply<T>(message: T) -> Response<T> {
+    let mut response = Response::new(message);
+    response.metadata_mut().insert(
+        PROTOCOL_VERSION_KEY,
+        tonic::metadata::MetadataValue::from(perfusion_proto::PROTOCOL_VERSION),
+    );
+    response
+}
+
 fn internal(e: impl std::fmt::Display) -> Status {
     tracing::error!(error = %e, "request failed");
     Status::internal(e.to_string())
@@ -86,7 +105,7 @@ impl AggregatorService for AggregatorServiceImpl {
             }
             None => String::new(),
         };
-        Ok(Response::new(pb::SearchResponse {
+        Ok(reply(pb::SearchResponse {
             items: hits.items.iter().map(convert::item_to_pb).collect(),
             total_hits: hits.total,
             next_page_token,
@@ -117,7 +136,7 @@ impl AggregatorService for AggregatorServiceImpl {
             return Err(Status::invalid_argument("id: is empty"));
         }
         match self.store.get(id.trim()).map_err(internal)? {
-            Some(item) => Ok(Response::new(pb::GetItemResponse {
+            Some(item) => Ok(reply(pb::GetItemResponse {
                 item: Some(convert::item_to_pb(&item)),
             })),
             None => Err(Status::not_found(format!("no item has id {id:?}"))),
@@ -140,7 +159,7 @@ impl AggregatorService for AggregatorServiceImpl {
         .await
         .map_err(internal)?;
         match built {
-            Ok(ics) => Ok(Response::new(pb::ExportCalendarResponse { ics })),
+            Ok(ics) => Ok(reply(pb::ExportCalendarResponse { ics })),
             Err(ExportError::Invalid(message)) => Err(Status::invalid_argument(message)),
             Err(e @ ExportError::UnknownCalendar { .. }) => Err(Status::not_found(e.to_string())),
             Err(e) => Err(internal(e)),
@@ -151,7 +170,7 @@ impl AggregatorService for AggregatorServiceImpl {
         &self,
         _request: Request<pb::ListSourcesRequest>,
     ) -> Result<Response<pb::ListSourcesResponse>, Status> {
-        Ok(Response::new(pb::ListSourcesResponse {
+        Ok(reply(pb::ListSourcesResponse {
             sources: self.sources_status(None),
         }))
     }
@@ -192,18 +211,58 @@ impl AggregatorService for AggregatorServiceImpl {
             .iter()
             .flat_map(|r| self.sources_status(Some(&r.source_id)))
             .collect();
-        Ok(Response::new(pb::RefreshSourceResponse { sources, runs }))
+        Ok(reply(pb::RefreshSourceResponse { sources, runs }))
     }
 
-    type WatchItemsStream = tokio_stream::Once<Result<pb::WatchItemsResponse, Status>>;
+    type WatchItemsStream = ReceiverStream<Result<pb::WatchItemsResponse, Status>>;
 
     async fn watch_items(
         &self,
-        _request: Request<pb::WatchItemsRequest>,
+        request: Request<pb::WatchItemsRequest>,
     ) -> Result<Response<Self::WatchItemsStream>, Status> {
-        Err(Status::unimplemented(
-            "WatchItems is not implemented in this version of perfusiond",
-        ))
+        let filter = request.into_inner().filter.unwrap_or_default();
+        // Validated now, so a bad filter fails the call, not the stream.
+        convert::search_query(&filter, Utc::now().date_naive())?;
+        let mut changes = self.runner.changes();
+        let store = self.store.clone();
+        let (tx, rx) = tokio::sync::mpsc::channel(WATCH_BUFFER);
+        tokio::spawn(async move {
+            loop {
+                let ids = match changes.recv().await {
+                    Ok(ids) => ids,
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        // This watcher read too slowly; ingest went on.
+                        tracing::warn!(missed, "a watcher fell behind; some changes were not sent");
+                        continue;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                };
+                let Ok(mut query) = convert::search_query(&filter, Utc::now().date_naive()) else {
+                    break;
+                };
+                query.ids = ids.to_vec();
+                query.limit = ids.len().max(1);
+                let store = store.clone();
+                let found = tokio::task::spawn_blocking(move || store.search(&query)).await;
+                let items = match found {
+                    Ok(Ok(hits)) => hits.items,
+                    Ok(Err(e)) => {
+                        tracing::error!(error = %e, "watch search failed");
+                        continue;
+                    }
+                    Err(_) => break,
+                };
+                for item in &items {
+                    let message = pb::WatchItemsResponse {
+                        item: Some(convert::item_to_pb(item)),
+                    };
+                    if tx.send(Ok(message)).await.is_err() {
+                        return; // The client went away.
+                    }
+                }
+            }
+        });
+        Ok(reply(ReceiverStream::new(rx)))
     }
 }
 

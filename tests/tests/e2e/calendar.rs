@@ -394,3 +394,59 @@ async fn healthz_and_metrics_tell_how_the_daemon_is_doing() {
         );
     }
 }
+
+#[tokio::test]
+async fn watchers_see_changed_items_and_a_silent_one_holds_nothing_up() {
+    let society = Society::start().await;
+    let mut client = society.daemon.client().await;
+    let watch = |kinds: Vec<i32>| pb::WatchItemsRequest {
+        filter: Some(pb::SearchRequest {
+            kinds,
+            ..Default::default()
+        }),
+    };
+    let mut courses = client
+        .watch_items(watch(vec![pb::ItemKind::Course.into()]))
+        .await
+        .unwrap()
+        .into_inner();
+    // A watcher that never reads.
+    let _silent = client.watch_items(watch(Vec::new())).await.unwrap();
+
+    for (n, dates) in [
+        "March 10-12, 2099",
+        "March 17-19, 2099",
+        "March 24-26, 2099",
+    ]
+    .iter()
+    .enumerate()
+    {
+        std::fs::write(
+            society.dir.path().join("society.example/events.html"),
+            PAGE.replace("March 3-5, 2099", dates),
+        )
+        .unwrap();
+        let report = society
+            .daemon
+            .daemon
+            .runner()
+            .run_source("society-courses")
+            .await
+            .expect("ingest is not held up by watchers");
+        assert_eq!(report.stats.changed, 1, "run {n}");
+        let item = courses.message().await.unwrap().unwrap().item.unwrap();
+        assert_eq!(item.title, "Adult ECMO Simulation Course");
+        assert_eq!(item.revision, n as u32 + 1);
+    }
+
+    let bad = client
+        .watch_items(pb::WatchItemsRequest {
+            filter: Some(pb::SearchRequest {
+                from: "soon".into(),
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), tonic::Code::InvalidArgument);
+}

@@ -163,3 +163,19 @@ async fn exit_codes_tell_results_nothing_usage_and_unreachable() {
         "{message}"
     );
 }
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "_perfusion()"),
+        ("zsh", "#compdef perfusion"),
+        ("fish", "complete -c perfusion"),
+    ] {
+        let out = Command::new(binary("perfusion"))
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert!(stdout(&out).contains(marker), "{shell}");
+    }
+}

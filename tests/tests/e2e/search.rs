@@ -386,3 +386,60 @@ async fn pages_follow_each_other_with_tokens() {
     let unique: std::collections::HashSet<_> = seen.iter().collect();
     assert_eq!((seen.len(), unique.len()), (14, 14));
 }
+
+#[tokio::test]
+async fn typos_facets_and_snippets_come_back_with_the_hits() {
+    let (_server, daemon) = daemon_on_fixtures().await;
+    let mut client = daemon.client().await;
+    let response = client
+        .search(pb::SearchRequest {
+            query: "perfussion registy".into(),
+            ..past()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(response.typo_tolerant);
+    assert_eq!(
+        titles(&response.items),
+        ["Perfusion Measures and Outcomes (PERForm) Registry: First Annual Report"]
+    );
+
+    let response = client
+        .search(pb::SearchRequest {
+            query: "ecmo".into(),
+            ..past()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!response.typo_tolerant);
+    let count = |facet: &str, value: &str| {
+        response
+            .facets
+            .iter()
+            .find(|f| f.facet == facet && f.value == value)
+            .map_or(0, |f| f.count)
+    };
+    assert_eq!(count("kind", "course"), 4);
+    // The 4 courses, "ECPR and Resuscitative ECMO" and the COVID-19
+    // guidelines.
+    assert_eq!(count("org", "ELSO"), 6, "{:?}", response.facets);
+    assert_eq!(count("country", "US"), 2);
+    assert_eq!(count("month", "2021-11"), 3);
+    let pressure = response
+        .items
+        .iter()
+        .find(|i| i.title.starts_with("Quantifying"))
+        .unwrap();
+    let snippet = &response.snippets[&pressure.id];
+    let words: Vec<&str> = snippet
+        .highlights
+        .iter()
+        .map(|h| &snippet.fragment[h.start as usize..h.end as usize])
+        .collect();
+    assert!(
+        !words.is_empty() && words.iter().all(|w| w.eq_ignore_ascii_case("ecmo")),
+        "{words:?}"
+    );
+}

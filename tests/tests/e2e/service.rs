@@ -1,6 +1,6 @@
 //! The gRPC service as other services see it: item look-up, source health,
 //! the standard health service, reflection for grpcurl (v1 and v1alpha),
-//! and honest UNIMPLEMENTED for what is not built yet.
+//! and refreshing a source on demand.
 
 use perfusion_proto::v1 as pb;
 use tonic::Code;
@@ -179,17 +179,6 @@ async fn reflection_lists_the_services_in_v1_and_v1alpha() {
             "perfusion.v1.AggregatorService",
         ]
     );
-}
-
-#[tokio::test]
-async fn watch_items_answers_unimplemented_until_its_issue() {
-    let (_server, daemon) = daemon_on_fixtures().await;
-    let mut client = daemon.client().await;
-    let watch = client
-        .watch_items(pb::WatchItemsRequest::default())
-        .await
-        .unwrap_err();
-    assert_eq!(watch.code(), Code::Unimplemented);
 }
 
 #[tokio::test]
