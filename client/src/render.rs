@@ -3,7 +3,7 @@
 //! the source did not give.
 
 use chrono::{DateTime, NaiveDate};
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
 use perfusion_proto::v1 as pb;
 use serde_json::{Value, json};
 
@@ -123,27 +123,59 @@ pub fn title(item: &pb::Item) -> String {
     }
 }
 
-/// A table that fits the terminal.
+/// Whether to colour the output: only on a terminal, and never when
+/// NO_COLOR is set (<https://no-color.org>).
+pub fn colour() -> bool {
+    use std::io::IsTerminal as _;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// A table that fits the terminal, with a bold header where colour is on.
 pub fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
     table
         .load_preset(presets::NOTHING)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(header.iter().copied());
+        .set_header(
+            header
+                .iter()
+                .map(|h| Cell::new(h).add_attribute(Attribute::Bold)),
+        );
+    if !colour() {
+        table.force_no_tty();
+    }
+    // A terminal that reports no usable width (a bare pty says 0) gets
+    // rows as they are rather than one letter a line.
+    if table.width().is_some_and(|w| w < 40) {
+        table.set_content_arrangement(ContentArrangement::Disabled);
+    }
     table
+}
+
+/// A cell in red (failures, cancellations) or yellow (warnings,
+/// postponements) where colour is on.
+pub fn marked(text: String, alarming: bool) -> Cell {
+    Cell::new(text).fg(if alarming { Color::Red } else { Color::Yellow })
 }
 
 /// Search hits as a table.
 pub fn items_table(items: &[pb::Item]) -> Table {
     let mut table = table(&["ID", "DATE", "KIND", "ORG", "TITLE", "PLACE"]);
     for item in items {
+        let title = match status(item) {
+            pb::Status::Scheduled | pb::Status::Unspecified => Cell::new(title(item)),
+            s => marked(
+                title(item),
+                matches!(s, pb::Status::Cancelled | pb::Status::Withdrawn),
+            ),
+        };
         table.add_row(vec![
-            item.id.clone(),
-            dates(item),
-            kind(item),
-            item.org.clone(),
-            title(item),
-            place(item),
+            Cell::new(&item.id),
+            Cell::new(dates(item)),
+            Cell::new(kind(item)),
+            Cell::new(&item.org),
+            title,
+            Cell::new(place(item)),
         ]);
     }
     table

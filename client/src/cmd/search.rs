@@ -74,6 +74,9 @@ impl Cmd {
                 }
             );
         } else {
+            if response.typo_tolerant {
+                eprintln!("no item has these words as typed; showing close matches");
+            }
             println!("{}", render::items_table(&response.items));
             if response.total_hits > response.items.len() as u64 {
                 eprintln!(

@@ -48,9 +48,9 @@ impl Cmd {
             for s in &sources {
                 let outcome = render::outcome(s);
                 let mark = match outcome.as_str() {
-                    "failed" => format!("FAILED x{}", s.consecutive_failures),
-                    "warning" => "WARNING".to_owned(),
-                    other => other.to_owned(),
+                    "failed" => render::marked(format!("FAILED x{}", s.consecutive_failures), true),
+                    "warning" => render::marked("WARNING".to_owned(), false),
+                    other => comfy_table::Cell::new(other),
                 };
                 let note = if !s.last_error.is_empty() {
                     s.last_error.clone()
@@ -60,13 +60,13 @@ impl Cmd {
                     String::new()
                 };
                 table.add_row(vec![
-                    s.id.clone(),
-                    s.org.clone(),
-                    render::when(s.last_attempt.as_ref()),
+                    comfy_table::Cell::new(&s.id),
+                    comfy_table::Cell::new(&s.org),
+                    comfy_table::Cell::new(render::when(s.last_attempt.as_ref())),
                     mark,
-                    s.item_count.to_string(),
-                    render::when(s.next_run.as_ref()),
-                    note,
+                    comfy_table::Cell::new(s.item_count),
+                    comfy_table::Cell::new(render::when(s.next_run.as_ref())),
+                    comfy_table::Cell::new(note),
                 ]);
             }
             println!("{table}");
