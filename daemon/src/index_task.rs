@@ -18,6 +18,9 @@ const QUEUE: usize = 16;
 
 enum Command {
     Upsert {
+        /// The source whose whole read this is: its listings missing from
+        /// `items` count a miss towards withdrawal.
+        source: Option<String>,
         items: Vec<Item>,
         now: DateTime<Utc>,
         reply: oneshot::Sender<Result<UpsertStats, IndexError>>,
@@ -62,9 +65,18 @@ impl IndexHandle {
         let task = tokio::task::spawn_blocking(move || {
             while let Some(command) = rx.blocking_recv() {
                 match command {
-                    Command::Upsert { items, now, reply } => {
+                    Command::Upsert {
+                        source,
+                        items,
+                        now,
+                        reply,
+                    } => {
                         let clock = std::time::Instant::now();
-                        let result = writer.upsert(items, now).and_then(|stats| {
+                        let written = match &source {
+                            Some(source) => writer.replace_source(source, items, now),
+                            None => writer.upsert(items, now),
+                        };
+                        let result = written.and_then(|stats| {
                             let fresh = writer.commit()?;
                             if !fresh.is_empty() {
                                 // No watcher is fine; a slow one lags, it
@@ -90,15 +102,41 @@ impl IndexHandle {
         self.changes.subscribe()
     }
 
-    /// Upserts one source's items and commits them.
+    /// Upserts items and commits them; nothing is withdrawn.
     pub async fn upsert(
         &self,
         items: Vec<Item>,
         now: DateTime<Utc>,
     ) -> Result<UpsertStats, WriteError> {
+        self.send(None, items, now).await
+    }
+
+    /// Writes a successful read of a whole source and commits it: its items
+    /// are upserted, and its items missing from the read move towards
+    /// withdrawal (see [`perfusion_index::Writer::replace_source`]).
+    pub async fn replace_source(
+        &self,
+        source_id: &str,
+        items: Vec<Item>,
+        now: DateTime<Utc>,
+    ) -> Result<UpsertStats, WriteError> {
+        self.send(Some(source_id.to_owned()), items, now).await
+    }
+
+    async fn send(
+        &self,
+        source: Option<String>,
+        items: Vec<Item>,
+        now: DateTime<Utc>,
+    ) -> Result<UpsertStats, WriteError> {
         let (reply, answer) = oneshot::channel();
         self.tx
-            .send(Command::Upsert { items, now, reply })
+            .send(Command::Upsert {
+                source,
+                items,
+                now,
+                reply,
+            })
             .await
             .map_err(|_| WriteError::Stopped)?;
         Ok(answer.await.map_err(|_| WriteError::Stopped)??)

@@ -249,6 +249,8 @@ impl Runner {
                 items = report.items,
                 added = report.stats.added,
                 changed = report.stats.changed,
+                merged = report.stats.merged,
+                withdrawn = report.stats.withdrawn,
                 "source indexed"
             ),
         }
@@ -292,7 +294,7 @@ impl Runner {
         let n = items.len();
         let stats = self
             .index
-            .upsert(items, now)
+            .replace_source(&source.id, items, now)
             .await
             .map_err(|e| RunError::Other(e.to_string()))?;
         Ok(Ran::Indexed {

@@ -8,19 +8,23 @@
 
 #![warn(missing_docs)]
 
+mod merge;
 pub mod model;
 mod schema;
 mod search;
 mod store;
+mod writer;
 
 use std::path::PathBuf;
 
+pub use merge::WITHDRAW_AFTER;
 pub use model::{
     DatePrecision, Deadline, DeadlineKind, Item, ItemKind, Mode, Place, SourceRef, Status,
     UnknownName, When,
 };
 pub use search::{Hits, SearchQuery, Snippet, SortOrder};
-pub use store::{IndexStore, UpsertStats, Writer};
+pub use store::IndexStore;
+pub use writer::{UpsertStats, Writer};
 
 /// What can go wrong in the index.
 #[derive(Debug, thiserror::Error)]

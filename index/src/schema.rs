@@ -19,7 +19,10 @@
 //! - `plain` (every word, unstemmed) and `city`, for typo-tolerant and
 //!   prefix matching and `city:` queries;
 //! - `facets` (`/kind/course`, `/org/ELSO`, `/country/DE`, `/month/2026-05`)
-//!   for facet counts.
+//!   for facet counts;
+//! - `listings` (stored JSON) and `listing_id`: every source's announcement
+//!   the item is made of (see [`crate::merge`]), found by its own id;
+//!   `source` names the sources of all of them, withdrawn ones included.
 
 use chrono::{Datelike, NaiveDate};
 use tantivy::schema::{
@@ -31,6 +34,7 @@ use tantivy::tokenizer::{
     TextAnalyzer,
 };
 
+use crate::merge::Listing;
 use crate::model::Item;
 
 /// The name of the analyzer of the full-text fields.
@@ -65,6 +69,8 @@ pub(crate) struct Fields {
     pub city: Field,
     pub facets: Field,
     pub date_key: Field,
+    pub listings: Field,
+    pub listing_id: Field,
 }
 
 /// Builds the schema and returns it with its fields.
@@ -100,6 +106,8 @@ pub(crate) fn build() -> (Schema, Fields) {
         city: b.add_text_field("city", plain),
         facets: b.add_facet_field("facets", FacetOptions::default()),
         date_key: b.add_u64_field("date_key", INDEXED | FAST),
+        listings: b.add_text_field("listings", STORED),
+        listing_id: b.add_text_field("listing_id", STRING),
     };
     (b.build(), fields)
 }
@@ -184,11 +192,22 @@ pub(crate) fn org_key(org: &str) -> String {
     org.trim().to_lowercase()
 }
 
-/// The document of an item.
-pub(crate) fn to_document(f: &Fields, item: &Item) -> serde_json::Result<TantivyDocument> {
+/// The document of the item a record shows, made of `listings`.
+pub(crate) fn to_document(
+    f: &Fields,
+    item: &Item,
+    listings: &[Listing],
+) -> serde_json::Result<TantivyDocument> {
     let mut doc = TantivyDocument::default();
     doc.add_text(f.id, &item.id);
     doc.add_text(f.doc, serde_json::to_string(item)?);
+    doc.add_text(f.listings, serde_json::to_string(listings)?);
+    for listing in listings {
+        doc.add_text(f.listing_id, &listing.item.id);
+        if let Some(source) = listing.item.sources.first() {
+            doc.add_text(f.source, &source.source_id);
+        }
+    }
     doc.add_text(f.title, &item.title);
     doc.add_text(f.summary, &item.summary);
     let place = &item.place;
@@ -204,7 +223,6 @@ pub(crate) fn to_document(f: &Fields, item: &Item) -> serde_json::Result<Tantivy
     doc.add_text(f.org_key, org_key(&item.org));
     for source in &item.sources {
         doc.add_text(f.org_key, org_key(&source.org));
-        doc.add_text(f.source, &source.source_id);
     }
     if let Some(cc) = &place.country_code {
         doc.add_text(f.country, cc.to_lowercase());

@@ -1,4 +1,4 @@
-//! Opening the index, and the single writer.
+//! Opening the index, and reading items back.
 //!
 //! An [`IndexStore`] is cheap to clone and shared by every reader (the gRPC
 //! service, the calendars). Exactly one [`Writer`] exists per store: the
@@ -9,19 +9,19 @@
 //! plus an explicit reload), so a search made after an ingest has returned
 //! sees what it wrote, with no polling delay.
 
-use std::collections::HashMap;
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 use crate::IndexError;
+use crate::merge::Listing;
 use crate::model::Item;
 use crate::schema::{self, Fields};
+use crate::writer::Writer;
 
 /// Memory the writer may buffer before it flushes a segment.
 const WRITER_BUDGET_BYTES: usize = 50_000_000;
@@ -97,12 +97,7 @@ impl IndexStore {
     /// fails with tantivy's lock error.
     pub fn writer(&self) -> Result<Writer, IndexError> {
         let writer = self.index.writer_with_num_threads(1, WRITER_BUDGET_BYTES)?;
-        Ok(Writer {
-            store: self.clone(),
-            writer,
-            pending: HashMap::new(),
-            fresh: Vec::new(),
-        })
+        Ok(Writer::new(self.clone(), writer))
     }
 
     /// The item with this id.
@@ -142,103 +137,20 @@ impl IndexStore {
         self.len() == 0
     }
 
+    /// The listings a stored record is made of.
+    pub(crate) fn listings_of(&self, doc: &TantivyDocument) -> Result<Vec<Listing>, IndexError> {
+        let json = doc
+            .get_first(self.fields.listings)
+            .and_then(|v| v.as_str())
+            .ok_or(IndexError::Corrupt("a document without its listings"))?;
+        Ok(serde_json::from_str(json)?)
+    }
+
     pub(crate) fn item_of(&self, doc: &TantivyDocument) -> Result<Item, IndexError> {
         let json = doc
             .get_first(self.fields.doc)
             .and_then(|v| v.as_str())
             .ok_or(IndexError::Corrupt("a document without its item"))?;
         Ok(serde_json::from_str(json)?)
-    }
-}
-
-/// What an upsert did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct UpsertStats {
-    /// Items the index did not hold.
-    pub added: usize,
-    /// Items it held, whose dates, place or status changed.
-    pub changed: usize,
-    /// Items it held unchanged (only `last_seen` moved).
-    pub unchanged: usize,
-}
-
-/// The index's single writer.
-pub struct Writer {
-    store: IndexStore,
-    writer: IndexWriter,
-    /// Items written since the last commit, by id: the reader cannot see
-    /// them yet, and a second upsert of the same id must build on them.
-    pending: HashMap<String, Item>,
-    /// Ids added or changed since the last commit.
-    fresh: Vec<String>,
-}
-
-impl std::fmt::Debug for Writer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Writer")
-            .field("pending", &self.pending.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Writer {
-    /// Inserts or replaces items by id. An item already indexed keeps its
-    /// `first_seen`, and its `revision` grows when its dates, place or
-    /// status changed. Nothing is visible to searches until [`commit`].
-    ///
-    /// [`commit`]: Writer::commit
-    pub fn upsert(
-        &mut self,
-        items: Vec<Item>,
-        now: DateTime<Utc>,
-    ) -> Result<UpsertStats, IndexError> {
-        let mut stats = UpsertStats::default();
-        for mut item in items {
-            let previous = match self.pending.get(&item.id) {
-                Some(pending) => Some(pending.clone()),
-                None => self.store.get(&item.id)?,
-            };
-            item.last_seen = now;
-            match previous {
-                Some(previous) => {
-                    item.first_seen = previous.first_seen;
-                    item.revision = previous.revision;
-                    item.modified = previous.modified;
-                    if item.calendar_fields_differ(&previous) {
-                        item.revision += 1;
-                        item.modified = now;
-                        stats.changed += 1;
-                        self.fresh.push(item.id.clone());
-                    } else {
-                        stats.unchanged += 1;
-                    }
-                }
-                None => {
-                    item.first_seen = now;
-                    item.modified = now;
-                    stats.added += 1;
-                    self.fresh.push(item.id.clone());
-                }
-            }
-            let fields = &self.store.fields;
-            self.writer
-                .delete_term(Term::from_field_text(fields.id, &item.id));
-            self.writer
-                .add_document(schema::to_document(fields, &item)?)?;
-            self.pending.insert(item.id.clone(), item);
-        }
-        Ok(stats)
-    }
-
-    /// Makes every upsert since the last commit durable and visible to
-    /// searches, and returns the ids it added or changed.
-    pub fn commit(&mut self) -> Result<Vec<String>, IndexError> {
-        self.writer.commit()?;
-        self.store.reader.reload()?;
-        self.pending.clear();
-        let mut fresh = std::mem::take(&mut self.fresh);
-        fresh.sort_unstable();
-        fresh.dedup();
-        Ok(fresh)
     }
 }

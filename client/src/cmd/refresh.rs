@@ -46,6 +46,7 @@ impl Cmd {
                     serde_json::json!({
                         "source_id": r.source_id, "outcome": outcome(r), "items": r.items,
                         "added": r.added, "changed": r.changed, "unchanged": r.unchanged,
+                        "merged": r.merged, "withdrawn": r.withdrawn,
                         "error": r.error, "skipped_until": r.skipped_until.as_ref().map(|t| render::when(Some(t))),
                     })
                 })
@@ -54,8 +55,16 @@ impl Cmd {
                 .map_err(|e| Failure::new(exit::OTHER, e.to_string()))?;
             println!("{json}");
         } else {
-            let mut table =
-                render::table(&["SOURCE", "OUTCOME", "ITEMS", "ADDED", "CHANGED", "NOTE"]);
+            let mut table = render::table(&[
+                "SOURCE",
+                "OUTCOME",
+                "ITEMS",
+                "ADDED",
+                "CHANGED",
+                "MERGED",
+                "WITHDRAWN",
+                "NOTE",
+            ]);
             for r in &runs {
                 let note = if r.skipped_until.is_some() {
                     format!("not run: {}", r.error)
@@ -68,6 +77,8 @@ impl Cmd {
                     r.items.to_string(),
                     r.added.to_string(),
                     r.changed.to_string(),
+                    r.merged.to_string(),
+                    r.withdrawn.to_string(),
                     note,
                 ]);
             }

@@ -347,6 +347,8 @@ pub fn run_to_pb(report: &crate::runner::RunReport) -> pb::SourceRun {
         added: report.stats.added as u64,
         changed: report.stats.changed as u64,
         unchanged: report.stats.unchanged as u64,
+        merged: report.stats.merged as u64,
+        withdrawn: report.stats.withdrawn as u64,
         error: report.error.clone().unwrap_or_default(),
         skipped_until: report.skipped_until.map(timestamp),
     }

@@ -1,0 +1,451 @@
+//! The index's single writer: upserts each source's items into records,
+//! merges one event announced by several sources, and withdraws what a
+//! source stopped listing.
+//!
+//! # How an item finds its record
+//!
+//! An item read from a source is that source's [`Listing`]. The writer looks
+//! for the record that already holds a listing with its id (the same
+//! announcement read again); failing that, for a record of *another* source
+//! announcing the same event ([`merge::same_event`]: same days, compatible
+//! place, similar title), which it joins; failing that, it opens a record of
+//! its own, whose id is the listing's. A record's id never changes, so
+//! calendar UIDs stay put. When a listing's new dates no longer match the
+//! record it is in, it leaves it (the Tampa courses stay two items even if
+//! one of them was once mistaken for the other).
+//!
+//! Each record is one tantivy document: the item it shows (see
+//! [`merge::combine`]) and, stored beside it, its listings.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::tokenizer::TokenStream;
+use tantivy::{IndexWriter, TantivyDocument, Term};
+
+use crate::merge::{self, Listing};
+use crate::model::Item;
+use crate::schema;
+use crate::store::IndexStore;
+use crate::{IndexError, ItemKind};
+
+/// At most this many stored records are compared with an item that may be
+/// another source's announcement of them.
+const MERGE_CANDIDATES: usize = 16;
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UpsertStats {
+    /// Items the index did not hold.
+    pub added: usize,
+    /// Items it held, whose dates, place or status changed.
+    pub changed: usize,
+    /// Items it held unchanged (only `last_seen` moved).
+    pub unchanged: usize,
+    /// Items that another source already announced, now shown as one.
+    pub merged: usize,
+    /// Items withdrawn because their source stopped listing them.
+    pub withdrawn: usize,
+}
+
+/// A record: its id, its listings, and the item it showed before this
+/// write (none for a new record).
+struct Record {
+    id: String,
+    listings: Vec<Listing>,
+    shown: Option<Item>,
+}
+
+/// The index's single writer.
+pub struct Writer {
+    store: IndexStore,
+    writer: IndexWriter,
+    /// Records written since the last commit, by id: the reader cannot see
+    /// them yet, and a second write of the same record must build on them.
+    pending: HashMap<String, (Vec<Listing>, Item)>,
+    /// The record of each listing written since the last commit.
+    pending_listing: HashMap<String, String>,
+    /// Pending records by first day, for merging within one commit.
+    pending_by_day: HashMap<NaiveDate, Vec<String>>,
+    /// Ids added or changed since the last commit.
+    fresh: Vec<String>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer")
+            .field("pending", &self.pending.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Writer {
+    pub(crate) fn new(store: IndexStore, writer: IndexWriter) -> Self {
+        Self {
+            store,
+            writer,
+            pending: HashMap::new(),
+            pending_listing: HashMap::new(),
+            pending_by_day: HashMap::new(),
+            fresh: Vec::new(),
+        }
+    }
+
+    /// Inserts or replaces items by id, merging an item into the record of
+    /// another source's announcement of the same event. A record keeps its
+    /// `first_seen`, and its `revision` grows when its dates, place, status
+    /// or deadlines changed. Nothing is withdrawn. Nothing is visible to
+    /// searches until [`commit`].
+    ///
+    /// [`commit`]: Writer::commit
+    pub fn upsert(
+        &mut self,
+        items: Vec<Item>,
+        now: DateTime<Utc>,
+    ) -> Result<UpsertStats, IndexError> {
+        let mut stats = UpsertStats::default();
+        for mut item in items {
+            item.last_seen = now;
+            match self.record_of_listing(&item.id)? {
+                Some(record) => self.update_listing(record, item, now, &mut stats)?,
+                None => {
+                    item.first_seen = now;
+                    match self.matching_record(&item)? {
+                        Some(mut record) => {
+                            record.listings.push(Listing::new(item));
+                            stats.merged += 1;
+                            self.write(record, now, &mut stats)?;
+                        }
+                        None => {
+                            let record = Record {
+                                id: item.id.clone(),
+                                listings: vec![Listing::new(item)],
+                                shown: None,
+                            };
+                            self.write(record, now, &mut stats)?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(stats)
+    }
+
+    /// A successful read of a whole source: upserts its items, and counts a
+    /// miss for each of its listings that is not among them. A listing
+    /// missed [`WITHDRAW_AFTER`] times in a row is withdrawn, and an item
+    /// whose every announcer withdrew it becomes `withdrawn`. An empty read
+    /// withdraws nothing: a page whose selectors suddenly match nothing is
+    /// far likelier broken than empty.
+    ///
+    /// [`WITHDRAW_AFTER`]: crate::WITHDRAW_AFTER
+    pub fn replace_source(
+        &mut self,
+        source_id: &str,
+        items: Vec<Item>,
+        now: DateTime<Utc>,
+    ) -> Result<UpsertStats, IndexError> {
+        let listed: HashSet<String> = items.iter().map(|i| i.id.clone()).collect();
+        let mut stats = self.upsert(items, now)?;
+        if listed.is_empty() {
+            return Ok(stats);
+        }
+        for mut record in self.records_of_source(source_id)? {
+            let mut missed = false;
+            for listing in &mut record.listings {
+                if listing.source_id() == source_id
+                    && !listed.contains(&listing.item.id)
+                    && !listing.withdrawn()
+                {
+                    listing.missed += 1;
+                    missed = true;
+                    if listing.withdrawn() {
+                        stats.withdrawn += 1;
+                    }
+                }
+            }
+            if missed {
+                let mut ignored = UpsertStats::default();
+                self.write(record, now, &mut ignored)?;
+            }
+        }
+        Ok(stats)
+    }
+
+    /// Makes every upsert since the last commit durable and visible to
+    /// searches, and returns the ids it added or changed.
+    pub fn commit(&mut self) -> Result<Vec<String>, IndexError> {
+        self.writer.commit()?;
+        self.store.reader.reload()?;
+        self.pending.clear();
+        self.pending_listing.clear();
+        self.pending_by_day.clear();
+        let mut fresh = std::mem::take(&mut self.fresh);
+        fresh.sort_unstable();
+        fresh.dedup();
+        Ok(fresh)
+    }
+
+    /// A listing read again: it replaces its old self in its record, or
+    /// leaves the record when it no longer announces the same event as the
+    /// record's other listings.
+    fn update_listing(
+        &mut self,
+        mut record: Record,
+        mut item: Item,
+        now: DateTime<Utc>,
+        stats: &mut UpsertStats,
+    ) -> Result<(), IndexError> {
+        let at = record
+            .listings
+            .iter()
+            .position(|l| l.item.id == item.id)
+            .ok_or(IndexError::Corrupt("a listing missing from its record"))?;
+        item.first_seen = record.listings[at].item.first_seen;
+        record.listings[at] = Listing::new(item);
+        let others: Vec<&Listing> = record
+            .listings
+            .iter()
+            .enumerate()
+            .filter(|(n, l)| *n != at && !l.withdrawn())
+            .map(|(_, l)| l)
+            .collect();
+        let still_one = others.is_empty()
+            || others
+                .iter()
+                .any(|o| merge::same_event(&record.listings[at].item, &o.item));
+        if still_one {
+            return self.write(record, now, stats);
+        }
+        // Split: the record's id (and so its calendar UID) stays with the
+        // listing that opened it.
+        let moved = record.listings.remove(at);
+        if moved.item.id == record.id {
+            let rest = std::mem::replace(&mut record.listings, vec![moved]);
+            self.write(record, now, stats)?;
+            let rest_id = rest[0].item.id.clone();
+            let previous = self.record(&rest_id)?.and_then(|r| r.shown);
+            let rest = Record {
+                id: rest_id,
+                listings: rest,
+                shown: previous,
+            };
+            let mut ignored = UpsertStats::default();
+            self.write(rest, now, &mut ignored)
+        } else {
+            let mut ignored = UpsertStats::default();
+            self.write(record, now, &mut ignored)?;
+            let previous = self.record(&moved.item.id)?.and_then(|r| r.shown);
+            let alone = Record {
+                id: moved.item.id.clone(),
+                listings: vec![moved],
+                shown: previous,
+            };
+            self.write(alone, now, stats)
+        }
+    }
+
+    /// Writes a record: the item its listings show, with the revision and
+    /// modification time carried over from what it showed before.
+    fn write(
+        &mut self,
+        record: Record,
+        now: DateTime<Utc>,
+        stats: &mut UpsertStats,
+    ) -> Result<(), IndexError> {
+        let mut item = merge::combine(&record.id, &record.listings);
+        match &record.shown {
+            Some(previous) => {
+                item.first_seen = item.first_seen.min(previous.first_seen);
+                item.revision = previous.revision;
+                item.modified = previous.modified;
+                if item.calendar_fields_differ(previous) {
+                    item.revision += 1;
+                    item.modified = now;
+                    stats.changed += 1;
+                    self.fresh.push(item.id.clone());
+                } else {
+                    stats.unchanged += 1;
+                }
+            }
+            None => {
+                item.modified = now;
+                stats.added += 1;
+                self.fresh.push(item.id.clone());
+            }
+        }
+        let fields = &self.store.fields;
+        self.writer
+            .delete_term(Term::from_field_text(fields.id, &record.id));
+        self.writer
+            .add_document(schema::to_document(fields, &item, &record.listings)?)?;
+        for listing in &record.listings {
+            self.pending_listing
+                .insert(listing.item.id.clone(), record.id.clone());
+        }
+        if let Some(day) = item.first_day() {
+            let ids = self.pending_by_day.entry(day).or_default();
+            if !ids.contains(&record.id) {
+                ids.push(record.id.clone());
+            }
+        }
+        self.pending.insert(record.id, (record.listings, item));
+        Ok(())
+    }
+
+    /// The record with this id.
+    fn record(&self, id: &str) -> Result<Option<Record>, IndexError> {
+        if let Some((listings, shown)) = self.pending.get(id) {
+            return Ok(Some(Record {
+                id: id.to_owned(),
+                listings: listings.clone(),
+                shown: Some(shown.clone()),
+            }));
+        }
+        let term = Term::from_field_text(self.store.fields.id, id);
+        Ok(self
+            .stored(&TermQuery::new(term, IndexRecordOption::Basic), 1)?
+            .pop())
+    }
+
+    /// The record holding the listing with this id.
+    fn record_of_listing(&self, listing_id: &str) -> Result<Option<Record>, IndexError> {
+        if let Some(id) = self.pending_listing.get(listing_id) {
+            return self.record(&id.clone());
+        }
+        let term = Term::from_field_text(self.store.fields.listing_id, listing_id);
+        let found = self.stored(&TermQuery::new(term, IndexRecordOption::Basic), 1)?;
+        // A record written since the last commit supersedes its stored self.
+        match found.into_iter().next() {
+            Some(stored) if self.pending.contains_key(&stored.id) => self.record(&stored.id),
+            other => Ok(other),
+        }
+    }
+
+    /// Every record holding a listing of this source.
+    fn records_of_source(&self, source_id: &str) -> Result<Vec<Record>, IndexError> {
+        let term = Term::from_field_text(self.store.fields.source, source_id);
+        let query = TermQuery::new(term, IndexRecordOption::Basic);
+        let stored = self.stored(&query, usize::MAX)?;
+        let mut ids: Vec<String> = stored.into_iter().map(|r| r.id).collect();
+        ids.extend(
+            self.pending
+                .iter()
+                .filter(|(_, (listings, _))| listings.iter().any(|l| l.source_id() == source_id))
+                .map(|(id, _)| id.clone()),
+        );
+        ids.sort_unstable();
+        ids.dedup();
+        let mut records = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(record) = self.record(&id)?
+                && record.listings.iter().any(|l| l.source_id() == source_id)
+            {
+                records.push(record);
+            }
+        }
+        Ok(records)
+    }
+
+    /// The record of another source that announces the same event as
+    /// `item`, if any.
+    fn matching_record(&self, item: &Item) -> Result<Option<Record>, IndexError> {
+        if !merge::mergeable(item) {
+            return Ok(None);
+        }
+        let Some(day) = item.when.start else {
+            return Ok(None);
+        };
+        let source = item.sources.first().map_or("", |s| s.source_id.as_str());
+        let matches = |record: &Record| {
+            // Two items of one source are two events: a source lists each
+            // of its events once.
+            !record.listings.iter().any(|l| l.source_id() == source)
+                && record
+                    .listings
+                    .iter()
+                    .any(|l| !l.withdrawn() && merge::same_event(item, &l.item))
+        };
+        for id in self.pending_by_day.get(&day).into_iter().flatten() {
+            if let Some(record) = self.record(id)?
+                && matches(&record)
+            {
+                return Ok(Some(record));
+            }
+        }
+        let candidates =
+            self.stored(&self.candidates_query(item, day, source), MERGE_CANDIDATES)?;
+        for stored in candidates {
+            // Pending writes supersede what is stored.
+            let record = match self.pending.contains_key(&stored.id) {
+                true => self.record(&stored.id)?,
+                false => Some(stored),
+            };
+            if let Some(record) = record
+                && matches(&record)
+            {
+                return Ok(Some(record));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Stored events of other sources starting the same day and sharing a
+    /// word of the title.
+    fn candidates_query(&self, item: &Item, day: NaiveDate, source: &str) -> BooleanQuery {
+        let f = &self.store.fields;
+        let mut words: Vec<Box<dyn Query>> = Vec::new();
+        let mut analyzer = schema::plain_analyzer();
+        let mut tokens = analyzer.token_stream(&item.title);
+        while tokens.advance() {
+            let term = Term::from_field_text(f.plain, &tokens.token().text);
+            words.push(Box::new(TermQuery::new(term, IndexRecordOption::Basic)));
+        }
+        let kinds: Vec<Box<dyn Query>> =
+            [ItemKind::Course, ItemKind::Conference, ItemKind::Webinar]
+                .into_iter()
+                .map(|k| {
+                    let term = Term::from_field_text(f.kind, k.as_str());
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>
+                })
+                .collect();
+        let start = Term::from_field_i64(f.start_day, schema::day_number(day));
+        let not_source = Term::from_field_text(f.source, source);
+        BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(start, IndexRecordOption::Basic)),
+            ),
+            (Occur::Must, Box::new(BooleanQuery::union(words))),
+            (Occur::Must, Box::new(BooleanQuery::union(kinds))),
+            (
+                Occur::MustNot,
+                Box::new(TermQuery::new(not_source, IndexRecordOption::Basic)),
+            ),
+        ])
+    }
+
+    /// The stored records matching a query, at most `limit`.
+    fn stored(&self, query: &dyn Query, limit: usize) -> Result<Vec<Record>, IndexError> {
+        let searcher = self.store.reader.searcher();
+        let limit = limit.min(searcher.num_docs() as usize).max(1);
+        let top = searcher.search(query, &TopDocs::with_limit(limit).order_by_score())?;
+        let mut records = Vec::with_capacity(top.len());
+        for (_, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let shown = self.store.item_of(&doc)?;
+            records.push(Record {
+                id: shown.id.clone(),
+                listings: self.store.listings_of(&doc)?,
+                shown: Some(shown),
+            });
+        }
+        Ok(records)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,407 @@
+//! The writer over several fetch cycles: one event from two organisations
+//! shown once, similar events kept apart, and what a source stops listing
+//! withdrawn only after two successful reads without it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::*;
+use crate::model::{DatePrecision, Place, SourceRef, Status, When};
+use crate::{SearchQuery, WITHDRAW_AFTER};
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+/// An event as source `source` of `org` lists it; its id is the source's.
+fn listed(source: &str, org: &str, title: &str, start: &str, end: &str) -> Item {
+    Item {
+        id: format!("{source}-{}", title.len()),
+        kind: ItemKind::Conference,
+        title: title.into(),
+        summary: String::new(),
+        url: format!("https://{}.example/", org.to_lowercase()),
+        org: org.into(),
+        sources: vec![SourceRef {
+            source_id: source.into(),
+            org: org.into(),
+            url: format!("https://{}.example/", org.to_lowercase()),
+        }],
+        when: When {
+            start: Some(day(start)),
+            end: Some(day(end)),
+            precision: DatePrecision::Day,
+            ..When::default()
+        },
+        place: Place {
+            city: Some("London".into()),
+            country_code: Some("GB".into()),
+            text: "London, UK".into(),
+            ..Place::default()
+        },
+        mode: None,
+        status: Status::Scheduled,
+        deadlines: Vec::new(),
+        posted: None,
+        first_seen: at("2022-01-01T00:00:00Z"),
+        last_seen: at("2022-01-01T00:00:00Z"),
+        modified: at("2022-01-01T00:00:00Z"),
+        language: None,
+        revision: 0,
+    }
+}
+
+fn elso_congress() -> Item {
+    listed(
+        "elso-meetings",
+        "ELSO",
+        "10th EuroELSO Congress",
+        "2022-05-04",
+        "2022-05-06",
+    )
+}
+
+fn euroelso_congress() -> Item {
+    listed(
+        "euroelso-congress",
+        "EuroELSO",
+        "10th EuroELSO Congress on ECMO-ECLS",
+        "2022-05-04",
+        "2022-05-06",
+    )
+}
+
+/// Every item a user sees by default (past ones too).
+fn shown(store: &IndexStore) -> Vec<Item> {
+    let mut q = SearchQuery::new(day("2022-01-01"));
+    q.include_past = true;
+    q.limit = 100;
+    store.search(&q).unwrap().items
+}
+
+fn run(w: &mut Writer, source: &str, items: Vec<Item>, when: &str) -> UpsertStats {
+    let stats = w.replace_source(source, items, at(when)).unwrap();
+    w.commit().unwrap();
+    stats
+}
+
+#[test]
+fn one_event_from_two_organisations_is_shown_once_with_both_sources() {
+    let store = IndexStore::open_in_ram().unwrap();
+    let mut w = store.writer().unwrap();
+    let first = run(
+        &mut w,
+        "elso-meetings",
+        vec![elso_congress()],
+        "2022-01-01T00:00:00Z",
+    );
+    assert_eq!(first.added, 1);
+    let second = run(
+        &mut w,
+        "euroelso-congress",
+        vec![euroelso_congress()],
+        "2022-01-01T01:00:00Z",
+    );
+    assert_eq!((second.added, second.merged), (0, 1));
+
+    let items = shown(&store);
+    assert_eq!(items.len(), 1, "{items:#?}");
+    let congress = &items[0];
+    // The record keeps the id it was first shown with: calendars keep
+    // their event. EuroELSO organises it, so its page gives the fields.
+    assert_eq!(congress.id, elso_congress().id);
+    assert_eq!(congress.title, "10th EuroELSO Congress on ECMO-ECLS");
+    assert_eq!(congress.org, "EuroELSO");
+    let sources: Vec<&str> = congress.source_ids().collect();
+    assert_eq!(sources, ["euroelso-congress", "elso-meetings"]);
+    assert_eq!(store.count_by_source("elso-meetings").unwrap(), 1);
+    assert_eq!(store.count_by_source("euroelso-congress").unwrap(), 1);
+
+    // Both sources read again: still one item, nothing added or changed.
+    let again = run(
+        &mut w,
+        "elso-meetings",
+        vec![elso_congress()],
+        "2022-01-02T00:00:00Z",
+    );
+    let again2 = run(
+        &mut w,
+        "euroelso-congress",
+        vec![euroelso_congress()],
+        "2022-01-02T01:00:00Z",
+    );
+    assert_eq!((again.added, again.changed, again.merged), (0, 0, 0));
+    assert_eq!((again2.added, again2.changed, again2.merged), (0, 0, 0));
+    assert_eq!(shown(&store).len(), 1);
+    assert_eq!(store.get(&congress.id).unwrap().unwrap().revision, 0);
+}
+
+#[test]
+fn the_tampa_courses_on_two_dates_stay_two_items() {
+    let store = IndexStore::open_in_ram().unwrap();
+    let mut w = store.writer().unwrap();
+    let title = "Extracorporeal Life Support Adult ECMO Simulation Training Course";
+    let mut first = listed("elso-courses", "ELSO", title, "2021-11-03", "2021-11-04");
+    first.kind = ItemKind::Course;
+    first.id = "tampa-1".into();
+    let mut second = listed("elso-courses", "ELSO", title, "2021-11-05", "2021-11-06");
+    second.kind = ItemKind::Course;
+    second.id = "tampa-2".into();
+    run(
+        &mut w,
+        "elso-courses",
+        vec![first, second.clone()],
+        "2021-08-01T00:00:00Z",
+    );
+    // Another board lists the second one too: it joins that one only.
+    let mut other = second;
+    other.id = "board-tampa".into();
+    other.org = "AmSECT".into();
+    other.sources[0].source_id = "amsect-events".into();
+    run(&mut w, "amsect-events", vec![other], "2021-08-01T01:00:00Z");
+    let items = shown(&store);
+    let dates: Vec<(String, usize)> = items
+        .iter()
+        .map(|i| (i.when.start.unwrap().to_string(), i.sources.len()))
+        .collect();
+    assert_eq!(
+        dates,
+        [("2021-11-03".to_owned(), 1), ("2021-11-05".to_owned(), 2)]
+    );
+}
+
+#[test]
+fn an_item_missing_twice_in_a_row_is_withdrawn_and_comes_back_when_listed_again() {
+    let store = IndexStore::open_in_ram().unwrap();
+    let mut w = store.writer().unwrap();
+    let stays = elso_congress();
+    let mut goes = listed(
+        "elso-meetings",
+        "ELSO",
+        "APELSO 2021",
+        "2021-09-30",
+        "2021-10-02",
+    );
+    goes.place = Place::default();
+    run(
+        &mut w,
+        "elso-meetings",
+        vec![stays.clone(), goes.clone()],
+        "2021-08-01T00:00:00Z",
+    );
+    assert_eq!(shown(&store).len(), 2);
+
+    // Missing once: perhaps a page caught mid-edit. Still shown.
+    let once = run(
+        &mut w,
+        "elso-meetings",
+        vec![stays.clone()],
+        "2021-08-02T00:00:00Z",
+    );
+    assert_eq!(once.withdrawn, 0);
+    assert_eq!(shown(&store).len(), 2);
+
+    // Missing a second time in a row: withdrawn, out of the default results,
+    // still there for whoever asks for withdrawn items.
+    let twice = run(
+        &mut w,
+        "elso-meetings",
+        vec![stays.clone()],
+        "2021-08-03T00:00:00Z",
+    );
+    assert_eq!(twice.withdrawn, 1);
+    assert_eq!(WITHDRAW_AFTER, 2);
+    let titles: Vec<String> = shown(&store).into_iter().map(|i| i.title).collect();
+    assert_eq!(titles, ["10th EuroELSO Congress"]);
+    let gone = store.get(&goes.id).unwrap().unwrap();
+    assert_eq!(gone.status, Status::Withdrawn);
+    assert_eq!(gone.revision, 1);
+    let mut everything = SearchQuery::new(day("2021-01-01"));
+    everything.include_withdrawn = true;
+    assert_eq!(store.search(&everything).unwrap().items.len(), 2);
+
+    // A third miss changes nothing more.
+    let thrice = run(
+        &mut w,
+        "elso-meetings",
+        vec![stays.clone()],
+        "2021-08-04T00:00:00Z",
+    );
+    assert_eq!((thrice.withdrawn, thrice.changed), (0, 0));
+
+    // Listed again: back, scheduled.
+    run(
+        &mut w,
+        "elso-meetings",
+        vec![stays, goes.clone()],
+        "2021-08-05T00:00:00Z",
+    );
+    let back = store.get(&goes.id).unwrap().unwrap();
+    assert_eq!(back.status, Status::Scheduled);
+    assert_eq!(shown(&store).len(), 2);
+}
+
+#[test]
+fn a_miss_then_a_listing_starts_the_count_again() {
+    let store = IndexStore::open_in_ram().unwrap();
+    let mut w = store.writer().unwrap();
+    let a = elso_congress();
+    let mut b = listed(
+        "elso-meetings",
+        "ELSO",
+        "APELSO 2021",
+        "2021-09-30",
+        "2021-10-02",
+    );
+    b.place = Place::default();
+    run(
+        &mut w,
+        "elso-meetings",
+        vec![a.clone(), b.clone()],
+        "2021-08-01T00:00:00Z",
+    );
+    run(
+        &mut w,
+        "elso-meetings",
+        vec![a.clone()],
+        "2021-08-02T00:00:00Z",
+    );
+    run(
+        &mut w,
+        "elso-meetings",
+        vec![a.clone(), b.clone()],
+        "2021-08-03T00:00:00Z",
+    );
+    let missed_once_more = run(&mut w, "elso-meetings", vec![a], "2021-08-04T00:00:00Z");
+    assert_eq!(missed_once_more.withdrawn, 0);
+    assert_eq!(store.get(&b.id).unwrap().unwrap().status, Status::Scheduled);
+}
+
+#[test]
+fn an_empty_read_withdraws_nothing() {
+    let store = IndexStore::open_in_ram().unwrap();
+    let mut w = store.writer().unwrap();
+    run(
+        &mut w,
+        "elso-meetings",
+        vec![elso_congress()],
+        "2021-08-01T00:00:00Z",
+    );
+    for n in 2..6 {
+        let stats = run(
+            &mut w,
+            "elso-meetings",
+            Vec::new(),
+            &format!("2021-08-0{n}T00:00:00Z"),
+        );
+        assert_eq!(stats.withdrawn, 0);
+    }
+    assert_eq!(shown(&store).len(), 1);
+    assert_eq!(shown(&store)[0].status, Status::Scheduled);
+}
+
+#[test]
+fn when_one_announcer_drops_a_merged_event_the_other_still_shows_it() {
+    let store = IndexStore::open_in_ram().unwrap();
+    let mut w = store.writer().unwrap();
+    let mut other_meeting = listed(
+        "elso-meetings",
+        "ELSO",
+        "32nd Annual ELSO Conference",
+        "2021-09-30",
+        "2021-10-02",
+    );
+    other_meeting.place = Place::default();
+    run(
+        &mut w,
+        "elso-meetings",
+        vec![elso_congress(), other_meeting.clone()],
+        "2022-01-01T00:00:00Z",
+    );
+    run(
+        &mut w,
+        "euroelso-congress",
+        vec![euroelso_congress()],
+        "2022-01-01T01:00:00Z",
+    );
+    for n in 2..4 {
+        run(
+            &mut w,
+            "elso-meetings",
+            vec![other_meeting.clone()],
+            &format!("2022-01-0{n}T00:00:00Z"),
+        );
+    }
+    let items = shown(&store);
+    let congress = items
+        .iter()
+        .find(|i| i.title.contains("EuroELSO"))
+        .expect("still shown");
+    assert_eq!(congress.status, Status::Scheduled);
+    assert_eq!(
+        congress.source_ids().collect::<Vec<_>>(),
+        ["euroelso-congress"]
+    );
+    // EuroELSO stops listing it too: now it is withdrawn.
+    for n in 4..6 {
+        run(
+            &mut w,
+            "euroelso-congress",
+            vec![listed(
+                "euroelso-congress",
+                "EuroELSO",
+                "11th EuroELSO Congress",
+                "2023-05-03",
+                "2023-05-05",
+            )],
+            &format!("2022-01-0{n}T01:00:00Z"),
+        );
+    }
+    let congress = store.get(&elso_congress().id).unwrap().unwrap();
+    assert_eq!(congress.status, Status::Withdrawn);
+}
+
+#[test]
+fn a_listing_whose_dates_move_leaves_the_record_it_no_longer_matches() {
+    let store = IndexStore::open_in_ram().unwrap();
+    let mut w = store.writer().unwrap();
+    run(
+        &mut w,
+        "elso-meetings",
+        vec![elso_congress()],
+        "2022-01-01T00:00:00Z",
+    );
+    run(
+        &mut w,
+        "euroelso-congress",
+        vec![euroelso_congress()],
+        "2022-01-01T01:00:00Z",
+    );
+    assert_eq!(shown(&store).len(), 1);
+    // ELSO's page now gives other dates (a typo, or a second event): the
+    // record keeps its id with ELSO's listing, which opened it, and
+    // EuroELSO's listing becomes an item of its own.
+    let mut moved = elso_congress();
+    moved.when.start = Some(day("2022-06-04"));
+    moved.when.end = Some(day("2022-06-06"));
+    run(
+        &mut w,
+        "elso-meetings",
+        vec![moved.clone()],
+        "2022-01-02T00:00:00Z",
+    );
+    let items = shown(&store);
+    assert_eq!(items.len(), 2, "{items:#?}");
+    let elso = store.get(&moved.id).unwrap().unwrap();
+    assert_eq!(elso.when.start, Some(day("2022-06-04")));
+    assert_eq!(elso.source_ids().collect::<Vec<_>>(), ["elso-meetings"]);
+    let euroelso = store.get(&euroelso_congress().id).unwrap().unwrap();
+    assert_eq!(euroelso.when.start, Some(day("2022-05-04")));
+    assert_eq!(
+        euroelso.source_ids().collect::<Vec<_>>(),
+        ["euroelso-congress"]
+    );
+}
