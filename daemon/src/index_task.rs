@@ -16,11 +16,20 @@ use crate::metrics::Metrics;
 /// How many sources' batches may wait for the writer.
 const QUEUE: usize = 16;
 
+/// What a batch is.
+enum Write {
+    /// Items to upsert; nothing is withdrawn.
+    Upsert,
+    /// A whole read of this source: its listings missing from the items
+    /// count a miss towards withdrawal.
+    Read(String),
+    /// A read of this source that found its page unchanged (304).
+    Unchanged(String),
+}
+
 enum Command {
     Upsert {
-        /// The source whose whole read this is: its listings missing from
-        /// `items` count a miss towards withdrawal.
-        source: Option<String>,
+        write: Write,
         items: Vec<Item>,
         now: DateTime<Utc>,
         reply: oneshot::Sender<Result<UpsertStats, IndexError>>,
@@ -66,15 +75,16 @@ impl IndexHandle {
             while let Some(command) = rx.blocking_recv() {
                 match command {
                     Command::Upsert {
-                        source,
+                        write,
                         items,
                         now,
                         reply,
                     } => {
                         let clock = std::time::Instant::now();
-                        let written = match &source {
-                            Some(source) => writer.replace_source(source, items, now),
-                            None => writer.upsert(items, now),
+                        let written = match &write {
+                            Write::Upsert => writer.upsert(items, now),
+                            Write::Read(source) => writer.replace_source(source, items, now),
+                            Write::Unchanged(source) => writer.source_unchanged(source, now),
                         };
                         let result = written.and_then(|stats| {
                             let fresh = writer.commit()?;
@@ -108,7 +118,7 @@ impl IndexHandle {
         items: Vec<Item>,
         now: DateTime<Utc>,
     ) -> Result<UpsertStats, WriteError> {
-        self.send(None, items, now).await
+        self.send(Write::Upsert, items, now).await
     }
 
     /// Writes a successful read of a whole source and commits it: its items
@@ -120,19 +130,31 @@ impl IndexHandle {
         items: Vec<Item>,
         now: DateTime<Utc>,
     ) -> Result<UpsertStats, WriteError> {
-        self.send(Some(source_id.to_owned()), items, now).await
+        self.send(Write::Read(source_id.to_owned()), items, now)
+            .await
+    }
+
+    /// Notes a read of a source whose page had not changed (304): the items
+    /// its last read missed are missed once more.
+    pub async fn source_unchanged(
+        &self,
+        source_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<UpsertStats, WriteError> {
+        self.send(Write::Unchanged(source_id.to_owned()), Vec::new(), now)
+            .await
     }
 
     async fn send(
         &self,
-        source: Option<String>,
+        write: Write,
         items: Vec<Item>,
         now: DateTime<Utc>,
     ) -> Result<UpsertStats, WriteError> {
         let (reply, answer) = oneshot::channel();
         self.tx
             .send(Command::Upsert {
-                source,
+                write,
                 items,
                 now,
                 reply,

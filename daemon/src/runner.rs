@@ -195,7 +195,23 @@ impl Runner {
             skipped_until: None,
         };
         match result {
-            Ok(Ran::NotModified) => report.outcome = Outcome::NotModified,
+            Ok(Ran::NotModified) => {
+                report.outcome = Outcome::NotModified;
+                // The page is still without what the last read missed.
+                // Only then does a 304 touch the index.
+                if before.misses_pending {
+                    match self.index.source_unchanged(&source.id, Utc::now()).await {
+                        Ok(stats) => {
+                            report.stats = stats;
+                            self.states
+                                .update(&source.id, |s| s.misses_pending = stats.missed > 0);
+                        }
+                        Err(e) => {
+                            tracing::error!(source = %source.id, error = %e, "cannot count misses");
+                        }
+                    }
+                }
+            }
             Ok(Ran::Indexed {
                 items,
                 stats,
@@ -204,14 +220,24 @@ impl Runner {
                 report.items = items;
                 report.stats = stats;
                 if items == 0 && before.last_run_items > 0 {
+                    // Far likelier a broken page than an empty one. The
+                    // good read's count and no validators are kept, so the
+                    // next run reads the page again and warns again until
+                    // it lists items.
                     report.outcome = Outcome::Warning;
                     report.error = Some(format!("0 items, had {}", before.last_run_items));
+                    self.states.update(&source.id, |s| {
+                        s.etag = None;
+                        s.last_modified = None;
+                    });
+                } else {
+                    self.states.update(&source.id, |s| {
+                        s.etag = validators.etag;
+                        s.last_modified = validators.last_modified;
+                        s.last_run_items = items as u64;
+                        s.misses_pending = stats.missed > 0;
+                    });
                 }
-                self.states.update(&source.id, |s| {
-                    s.etag = validators.etag;
-                    s.last_modified = validators.last_modified;
-                    s.last_run_items = items as u64;
-                });
             }
             Err(error) => {
                 report.outcome = Outcome::Failed;

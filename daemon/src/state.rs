@@ -72,6 +72,9 @@ pub struct SourceState {
     /// No request before this time: the server's Retry-After, or the
     /// backoff after transient failures.
     pub not_before: Option<DateTime<Utc>>,
+    /// The last read missed items it had listed before, not yet withdrawn:
+    /// a 304 (the page is still without them) then counts another miss.
+    pub misses_pending: bool,
 }
 
 /// Every source's state, by source id; shared by the runner and the

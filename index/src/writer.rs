@@ -49,6 +49,9 @@ pub struct UpsertStats {
     pub merged: usize,
     /// Items withdrawn because their source stopped listing them.
     pub withdrawn: usize,
+    /// Items this read missed that are not withdrawn yet: the next read
+    /// without them withdraws them.
+    pub missed: usize,
 }
 
 /// A record: its id, its listings, and the item it showed before this
@@ -153,17 +156,41 @@ impl Writer {
         if listed.is_empty() {
             return Ok(stats);
         }
+        self.count_misses(source_id, |l| !listed.contains(&l.item.id), now, &mut stats)?;
+        Ok(stats)
+    }
+
+    /// A read of a source whose page had not changed since its last read
+    /// (an HTTP 304): the items that read missed are missed once more.
+    pub fn source_unchanged(
+        &mut self,
+        source_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<UpsertStats, IndexError> {
+        let mut stats = UpsertStats::default();
+        self.count_misses(source_id, |l| l.missed > 0, now, &mut stats)?;
+        Ok(stats)
+    }
+
+    /// Counts a miss for each listing of `source_id` that `missing` picks
+    /// and that is not withdrawn yet.
+    fn count_misses(
+        &mut self,
+        source_id: &str,
+        missing: impl Fn(&Listing) -> bool,
+        now: DateTime<Utc>,
+        stats: &mut UpsertStats,
+    ) -> Result<(), IndexError> {
         for mut record in self.records_of_source(source_id)? {
             let mut missed = false;
             for listing in &mut record.listings {
-                if listing.source_id() == source_id
-                    && !listed.contains(&listing.item.id)
-                    && !listing.withdrawn()
-                {
+                if listing.source_id() == source_id && !listing.withdrawn() && missing(listing) {
                     listing.missed += 1;
                     missed = true;
                     if listing.withdrawn() {
                         stats.withdrawn += 1;
+                    } else {
+                        stats.missed += 1;
                     }
                 }
             }
@@ -172,7 +199,7 @@ impl Writer {
                 self.write(record, now, &mut ignored)?;
             }
         }
-        Ok(stats)
+        Ok(())
     }
 
     /// Makes every upsert since the last commit durable and visible to

@@ -405,3 +405,39 @@ fn a_listing_whose_dates_move_leaves_the_record_it_no_longer_matches() {
         ["euroelso-congress"]
     );
 }
+
+#[test]
+fn an_unchanged_page_still_without_an_item_counts_as_a_second_miss() {
+    let store = IndexStore::open_in_ram().unwrap();
+    let mut w = store.writer().unwrap();
+    let a = elso_congress();
+    let mut b = listed(
+        "elso-meetings",
+        "ELSO",
+        "APELSO 2021",
+        "2021-09-30",
+        "2021-10-02",
+    );
+    b.place = Place::default();
+    run(
+        &mut w,
+        "elso-meetings",
+        vec![a.clone(), b.clone()],
+        "2021-08-01T00:00:00Z",
+    );
+    // Nothing pending: an unchanged page changes nothing.
+    let quiet = w
+        .source_unchanged("elso-meetings", at("2021-08-02T00:00:00Z"))
+        .unwrap();
+    assert_eq!(quiet, UpsertStats::default());
+    let missed = run(&mut w, "elso-meetings", vec![a], "2021-08-03T00:00:00Z");
+    assert_eq!((missed.missed, missed.withdrawn), (1, 0));
+    // The server answers 304: the page is still without APELSO.
+    let unchanged = w
+        .source_unchanged("elso-meetings", at("2021-08-04T00:00:00Z"))
+        .unwrap();
+    w.commit().unwrap();
+    assert_eq!((unchanged.missed, unchanged.withdrawn), (0, 1));
+    assert_eq!(store.get(&b.id).unwrap().unwrap().status, Status::Withdrawn);
+    assert_eq!(shown(&store).len(), 1);
+}

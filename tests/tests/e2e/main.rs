@@ -7,6 +7,7 @@ mod calendar;
 mod cli;
 mod crash;
 mod fetching;
+mod lifecycle;
 mod replay;
 mod search;
 mod service;
