@@ -479,3 +479,6 @@ fn wait_after(error: &RunError, failures: u32, now: DateTime<Utc>) -> Option<Dat
         (asked, ours) => asked.or(ours),
     }
 }
+
+#[cfg(test)]
+mod tests;
