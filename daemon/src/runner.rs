@@ -356,10 +356,12 @@ pub enum RunError {
     #[error(transparent)]
     Fetch(#[from] FetchError),
     /// A page could not be read as the source's format.
-    #[error("{url}: {error}")]
+    #[error("{error}{}", if *page > 1 { format!(" (page {page}, {url})") } else { String::new() })]
     Extract {
         /// The page.
         url: url::Url,
+        /// Which page of the source, from 1.
+        page: u32,
         /// Why.
         error: extract::ExtractError,
     },
@@ -413,6 +415,7 @@ pub async fn read_source(
         read.insert(page_key(&page.url));
         let raw = extract::extract(&source.format, &page).map_err(|error| RunError::Extract {
             url: page.url.clone(),
+            page: pages,
             error,
         })?;
         let page_url = page.url.to_string();
