@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use perfusion_index::{IndexStore, UpsertStats};
+use perfusion_index::{IndexStore, Item, UpsertStats};
 use tokio::sync::{Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 
@@ -302,21 +302,13 @@ impl Runner {
         source: &SourceConfig,
         validators: &Validators,
     ) -> Result<Ran, RunError> {
-        let fetched = match self.fetcher.get(&source.url, validators).await? {
-            Fetch::NotModified => return Ok(Ran::NotModified),
-            Fetch::Page(page) => page,
-        };
-        let raw = extract::extract(&source.format, &fetched)
-            .map_err(|e| RunError::Other(e.to_string()))?;
         let now = Utc::now();
-        let page_url = fetched.url.to_string();
-        let cx = normalize::Context {
-            source,
-            page_url: &page_url,
-            page_date: fetched.page_date.unwrap_or(now).date_naive(),
-            now,
+        let (items, validators) = match read_source(&self.fetcher, source, validators, now).await? {
+            Read::NotModified => return Ok(Ran::NotModified),
+            Read::Items {
+                items, validators, ..
+            } => (items, validators),
         };
-        let items = normalize::items(&raw, &cx);
         let n = items.len();
         let stats = self
             .index
@@ -326,7 +318,7 @@ impl Runner {
         Ok(Ran::Indexed {
             items: n,
             stats,
-            validators: fetched.validators,
+            validators,
         })
     }
 
@@ -387,11 +379,116 @@ enum Ran {
 
 /// Why a run failed.
 #[derive(Debug, thiserror::Error)]
-enum RunError {
+pub enum RunError {
+    /// A page could not be fetched.
     #[error(transparent)]
     Fetch(#[from] FetchError),
+    /// A page could not be read as the source's format.
+    #[error("{error}{}", if *page > 1 { format!(" (page {page}, {url})") } else { String::new() })]
+    Extract {
+        /// The page.
+        url: url::Url,
+        /// Which page of the source, from 1.
+        page: u32,
+        /// Why.
+        error: extract::ExtractError,
+    },
+    /// The index refused the items.
     #[error("{0}")]
     Other(String),
+}
+
+/// What reading a source gave.
+#[derive(Debug)]
+pub enum Read {
+    /// The first page answered 304: nothing changed since the validators.
+    NotModified,
+    /// The source's items, from every page read.
+    Items {
+        /// The normalised items, ids distinct.
+        items: Vec<Item>,
+        /// The first page's validators, to send next time.
+        validators: Validators,
+        /// How many pages were read.
+        pages: u32,
+    },
+}
+
+/// Reads one source exactly as a run does: its first page (asking with
+/// `validators` whether it changed), then the next pages it links to, up
+/// to the format's `max_pages`, each extracted and normalised.
+///
+/// Next pages go through the same polite fetcher (robots.txt, pacing), are
+/// asked for without validators (only the first page's are kept, so a 304
+/// on the first page means nothing changed), are never a page already
+/// read, and stay on the first page's site: a next link to another host
+/// is not followed. A page that fails fails the read, so a source never
+/// loses the items of its later pages to one bad fetch.
+pub async fn read_source(
+    fetcher: &Fetcher,
+    source: &SourceConfig,
+    validators: &Validators,
+    now: DateTime<Utc>,
+) -> Result<Read, RunError> {
+    let mut page = match fetcher.get(&source.url, validators).await? {
+        Fetch::NotModified => return Ok(Read::NotModified),
+        Fetch::Page(page) => page,
+    };
+    let kept = page.validators.clone();
+    let max_pages = source.format.max_pages();
+    let mut read: HashSet<String> = HashSet::from([page_key(&source.url)]);
+    let mut items = Vec::new();
+    let mut pages = 1;
+    loop {
+        read.insert(page_key(&page.url));
+        let raw = extract::extract(&source.format, &page).map_err(|error| RunError::Extract {
+            url: page.url.clone(),
+            page: pages,
+            error,
+        })?;
+        let page_url = page.url.to_string();
+        let cx = normalize::Context {
+            source,
+            page_url: &page_url,
+            page_date: page.page_date.unwrap_or(now).date_naive(),
+            now,
+        };
+        items.extend(raw.iter().map(|r| normalize::item(r, &cx)));
+        if pages >= max_pages {
+            break;
+        }
+        let Some(next) = extract::next_page(&source.format, &page) else {
+            break;
+        };
+        if next.host_str() != page.url.host_str()
+            || next.port_or_known_default() != page.url.port_or_known_default()
+        {
+            tracing::warn!(source = %source.id, %next, "next page is on another site; not followed");
+            break;
+        }
+        if !read.insert(page_key(&next)) {
+            break;
+        }
+        page = match fetcher.get(&next, &Validators::default()).await? {
+            Fetch::Page(next) => next,
+            // Asked without validators, a page cannot be "not modified".
+            Fetch::NotModified => break,
+        };
+        pages += 1;
+    }
+    normalize::distinct_ids(&mut items);
+    Ok(Read::Items {
+        items,
+        validators: kept,
+        pages,
+    })
+}
+
+/// A page's address without its fragment, which names no other page.
+fn page_key(url: &url::Url) -> String {
+    let mut url = url.clone();
+    url.set_fragment(None);
+    url.into()
 }
 
 /// How long a source is left alone after a failure: what the server asked
@@ -413,3 +510,6 @@ fn wait_after(error: &RunError, failures: u32, now: DateTime<Utc>) -> Option<Dat
         (asked, ours) => asked.or(ours),
     }
 }
+
+#[cfg(test)]
+mod tests;

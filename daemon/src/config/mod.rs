@@ -110,10 +110,15 @@ impl SourceConfig {
     /// The kind of an item with this title: the first kind rule whose
     /// pattern matches, else the source's kind.
     pub fn kind_for(&self, title: &str) -> ItemKind {
+        self.kind_rule_for(title).unwrap_or(self.kind)
+    }
+
+    /// The kind the first kind rule matching `title` gives, if any.
+    pub fn kind_rule_for(&self, title: &str) -> Option<ItemKind> {
         self.kind_rules
             .iter()
             .find(|r| r.pattern.is_match(title))
-            .map_or(self.kind, |r| r.kind)
+            .map(|r| r.kind)
     }
 }
 
@@ -131,8 +136,16 @@ pub struct KindRule {
 pub enum Format {
     /// A listing page with one element per item.
     HtmlList(Box<HtmlList>),
+    /// A prose page split into one block per item at its headings.
+    HtmlBlocks(Box<HtmlBlocks>),
     /// RSS 0.9x/1.0/2.0, Atom or JSON Feed.
     Feed,
+    /// An iCalendar (.ics) file: Google Calendar, The Events Calendar.
+    Ical(Ical),
+    /// The Events Calendar's REST API (`/wp-json/tribe/events/v1/events`).
+    TribeJson(TribeJson),
+    /// schema.org objects in `<script type="application/ld+json">`.
+    Jsonld,
 }
 
 impl Format {
@@ -140,13 +153,41 @@ impl Format {
     pub fn name(&self) -> &'static str {
         match self {
             Format::HtmlList(_) => "html_list",
+            Format::HtmlBlocks(_) => "html_blocks",
             Format::Feed => "feed",
+            Format::Ical(_) => "ical",
+            Format::TribeJson(_) => "tribe_json",
+            Format::Jsonld => "jsonld",
+        }
+    }
+
+    /// The most pages one run reads: the first page and the next pages
+    /// it links to.
+    pub fn max_pages(&self) -> u32 {
+        match self {
+            Format::HtmlList(list) if list.next.is_some() => list.max_pages,
+            Format::TribeJson(tribe) => tribe.max_pages,
+            _ => 1,
         }
     }
 }
 
 /// The formats this daemon reads, as named in `sources.toml`.
-pub const FORMATS: &[&str] = &["html_list", "feed"];
+pub const FORMATS: &[&str] = &[
+    "html_list",
+    "html_blocks",
+    "feed",
+    "ical",
+    "tribe_json",
+    "jsonld",
+];
+
+/// The pages a paged source reads unless `max_pages` says otherwise.
+pub const DEFAULT_MAX_PAGES: u32 = 5;
+
+/// The most pages a source may ask for: past this a "next" link is more
+/// likely a calendar's endless "next month" than a longer list.
+pub const MAX_PAGES_LIMIT: u32 = 50;
 
 /// The selectors of an `html_list` source. Each selector after `item` is
 /// applied inside the item element; `selector@attr` reads an attribute.
@@ -168,6 +209,92 @@ pub struct HtmlList {
     pub summary: Option<Selector>,
     /// The date the page says the item was posted.
     pub posted: Option<Selector>,
+    /// The link to the next page of the list, applied to the whole page
+    /// (`a.next@href`; without `@attr` the element's `href`).
+    pub next: Option<Selector>,
+    /// The most pages read in one run (1 when there is no `next`).
+    pub max_pages: u32,
+}
+
+/// An `html_blocks` source: one content region, split into blocks at its
+/// headings, each block's fields found by their labels.
+#[derive(Debug, Clone)]
+pub struct HtmlBlocks {
+    /// The content region (`.entry-content`); the first match is read.
+    pub container: Selector,
+    /// The headings that open a block (`h2, h3, h4`).
+    pub split: Selector,
+    /// The labels that introduce each field, in every variant the page
+    /// uses.
+    pub labels: Labels,
+}
+
+/// A field an `html_blocks` label introduces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BlockField {
+    /// `Date: 23 – 27 September 2024`.
+    Date,
+    /// `End date: ...`, when the page gives it apart.
+    EndDate,
+    /// `Location: Paris, France`.
+    Location,
+    /// `Organization: ...`: who runs it.
+    Organizer,
+    /// `Programme and registration at <link>`: the item's own page is the
+    /// first link on or after this line.
+    Link,
+    /// `Description: ...`.
+    Summary,
+}
+
+impl BlockField {
+    /// Every field, as named in `labels`.
+    pub const ALL: [(&'static str, BlockField); 6] = [
+        ("date", BlockField::Date),
+        ("end_date", BlockField::EndDate),
+        ("location", BlockField::Location),
+        ("organizer", BlockField::Organizer),
+        ("link", BlockField::Link),
+        ("summary", BlockField::Summary),
+    ];
+}
+
+/// The label texts of an `html_blocks` source, per field, each matched
+/// case-insensitively at the start of a line.
+#[derive(Debug, Clone, Default)]
+pub struct Labels {
+    /// Field and its label texts, longest first so "Programme" is tried
+    /// before "Program".
+    pub fields: Vec<(BlockField, Vec<String>)>,
+}
+
+impl Labels {
+    /// The label texts of `field`.
+    pub fn of(&self, field: BlockField) -> &[String] {
+        self.fields
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map_or(&[], |(_, labels)| labels.as_slice())
+    }
+}
+
+/// An `ical` source's settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Ical {
+    /// How many days after the page's date a recurring event's
+    /// occurrences are listed.
+    pub window_days: u32,
+}
+
+/// The days of recurring occurrences listed unless `window_days` says
+/// otherwise.
+pub const DEFAULT_WINDOW_DAYS: u32 = 365;
+
+/// A `tribe_json` source's settings.
+#[derive(Debug, Clone, Copy)]
+pub struct TribeJson {
+    /// The most pages (`next_rest_url`) read in one run.
+    pub max_pages: u32,
 }
 
 /// A CSS selector, optionally reading an attribute instead of the text.

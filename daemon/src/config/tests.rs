@@ -143,7 +143,7 @@ fn every_problem_is_reported_at_once() {
     ));
     assert_eq!(
         errors[3],
-        "sources.toml:24:10: format \"rss\" is not one this perfusiond reads (expected one of: html_list, feed)"
+        "sources.toml:24:10: format \"rss\" is not one this perfusiond reads (expected one of: html_list, html_blocks, feed, ical, tribe_json, jsonld)"
     );
     assert!(
         errors[4].starts_with("sources.toml:34:9: alarm \"7 days\" must be an ISO 8601 duration")
@@ -193,4 +193,153 @@ fn the_shipped_sources_toml_is_valid() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sources.toml");
     let config = load(&path).unwrap_or_else(|e| panic!("{e}"));
     assert!(config.sources.len() >= 4);
+}
+
+/// One source of each new format, as sources.toml writes them.
+const FORMATS_GOOD: &str = r#"
+version = 1
+
+[[source]]
+id = "euroelso-courses"
+org = "EuroELSO"
+url = "https://www.euroelso.net/ecmo-courses/"
+format = "html_blocks"
+kind = "course"
+container = ".entry-content"
+split = "h2, h3, h4"
+labels = { date = ["Date", "Dates"], location = "Location", organizer = "Organization", link = ["Program", "Programme"] }
+
+[[source]]
+id = "anzcp-calendar"
+org = "ANZCP"
+url = "https://calendar.google.com/calendar/ical/x/public/basic.ics"
+format = "ical"
+kind = "webinar"
+window_days = 180
+
+[[source]]
+id = "perfweb-webinars"
+org = "perfweb"
+url = "https://perfweb.us/wp-json/tribe/events/v1/events"
+format = "tribe_json"
+kind = "webinar"
+
+[[source]]
+id = "bmj-jobs"
+org = "BMJ Careers"
+url = "https://healthjobs.bmj.com/job/127836/"
+format = "jsonld"
+kind = "job"
+
+[[source]]
+id = "paged-list"
+org = "X"
+url = "https://x.example/events/"
+format = "html_list"
+kind = "course"
+item = ".event"
+title = "h3"
+next = "a.next@href"
+"#;
+
+#[test]
+fn each_format_loads_with_its_keys_and_defaults() {
+    let config = parse(FORMATS_GOOD, Path::new("sources.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = config.sources.iter().map(|s| s.format.name()).collect();
+    assert_eq!(
+        names,
+        ["html_blocks", "ical", "tribe_json", "jsonld", "html_list"]
+    );
+    let Format::HtmlBlocks(blocks) = &config.sources[0].format else {
+        panic!("html_blocks expected")
+    };
+    assert_eq!(blocks.labels.of(BlockField::Date), ["Dates", "Date"]);
+    assert_eq!(
+        blocks.labels.of(BlockField::Link),
+        ["Programme", "Program"],
+        "longest first, so the longer variant is tried first"
+    );
+    assert_eq!(blocks.labels.of(BlockField::Location), ["Location"]);
+    assert!(blocks.labels.of(BlockField::Summary).is_empty());
+    assert!(matches!(
+        config.sources[1].format,
+        Format::Ical(Ical { window_days: 180 })
+    ));
+    assert_eq!(config.sources[2].format.max_pages(), DEFAULT_MAX_PAGES);
+    assert_eq!(config.sources[3].format.max_pages(), 1);
+    assert_eq!(config.sources[4].format.max_pages(), 5, "next set: 5 pages");
+    let ipa = parse(GOOD, Path::new("sources.toml")).unwrap();
+    assert_eq!(ipa.sources[0].format.max_pages(), 1, "no next: one page");
+}
+
+#[test]
+fn html_blocks_needs_its_container() {
+    let src = FORMATS_GOOD.replace("container = \".entry-content\"\n", "");
+    assert_eq!(
+        errors(&src),
+        [
+            "sources.toml:4:1: [[source]] \"euroelso-courses\" has format \"html_blocks\" and needs the `container` selector"
+        ]
+    );
+}
+
+#[test]
+fn a_label_for_no_field_is_named_with_a_suggestion() {
+    let src = FORMATS_GOOD.replace(
+        "organizer = \"Organization\"",
+        "organiser = \"Organization\"",
+    );
+    assert_eq!(
+        errors(&src),
+        [
+            "sources.toml:12:61: `labels` has no field `organiser` (expected one of: date, end_date, location, organizer, link, summary); did you mean `organizer`?"
+        ]
+    );
+    let src = FORMATS_GOOD.replace("location = \"Location\"", "location = [\"\", 3]");
+    assert_eq!(
+        errors(&src),
+        [
+            "sources.toml:12:50: label `location` must not be empty",
+            "sources.toml:12:54: label `location` must hold strings, not a number",
+        ]
+    );
+}
+
+#[test]
+fn max_pages_is_between_1_and_50_and_needs_next() {
+    let src = FORMATS_GOOD.replace(
+        "format = \"tribe_json\"\n",
+        "format = \"tribe_json\"\nmax_pages = 0\n",
+    );
+    assert_eq!(
+        errors(&src),
+        ["sources.toml:27:13: `max_pages` 0 must be between 1 and 50"]
+    );
+    let src = FORMATS_GOOD.replace("next = \"a.next@href\"", "max_pages = 3");
+    assert_eq!(
+        errors(&src),
+        [
+            "sources.toml:36:1: [[source]] \"paged-list\" sets `max_pages` but no `next` selector: without one only the first page is read (e.g. next = \"a.next@href\")"
+        ]
+    );
+}
+
+#[test]
+fn a_key_of_another_format_is_named_as_such() {
+    let src = FORMATS_GOOD.replace(
+        "format = \"jsonld\"\n",
+        "format = \"jsonld\"\nwindow_days = 30\nmax_pages = 2\n",
+    );
+    assert_eq!(
+        errors(&src),
+        [
+            "sources.toml:34:1: `window_days` is a key of format \"ical\", not of \"jsonld\"",
+            "sources.toml:35:1: `max_pages` is a key of format \"html_list\" and \"tribe_json\", not of \"jsonld\"",
+        ]
+    );
+    let src = FORMATS_GOOD.replace("window_days = 180", "window_days = 0");
+    assert_eq!(
+        errors(&src),
+        ["sources.toml:20:15: `window_days` 0 must be between 1 and 3660 (ten years)"]
+    );
 }

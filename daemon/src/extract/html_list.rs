@@ -3,24 +3,18 @@
 //! `item` selects the items; the other selectors are applied inside each
 //! item and read its text, or an attribute with `selector@attr`. An item
 //! without a title is skipped. Links resolve against the page's URL.
+//! A `next` selector, applied to the whole page, finds the next page of a
+//! list that is split over several.
 
 use scraper::{ElementRef, Html};
+use url::Url;
 
-use super::{ExtractError, RawItem, text};
+use super::{ExtractError, RawItem, expect_html, text};
 use crate::config::{HtmlList, Selector};
 use crate::fetch::Fetched;
 
 pub(super) fn extract(list: &HtmlList, fetched: &Fetched) -> Result<Vec<RawItem>, ExtractError> {
-    if fetched
-        .content_type
-        .as_deref()
-        .is_some_and(|ct| !ct.contains("html") && !ct.starts_with("text/"))
-    {
-        return Err(ExtractError::Unexpected(format!(
-            "expected an HTML page, got {}",
-            fetched.content_type.as_deref().unwrap_or_default()
-        )));
-    }
+    expect_html(fetched)?;
     let page = String::from_utf8_lossy(&fetched.body);
     let html = Html::parse_document(&page);
     let items = html
@@ -49,6 +43,23 @@ pub(super) fn extract(list: &HtmlList, fetched: &Fetched) -> Result<Vec<RawItem>
         })
         .collect();
     Ok(items)
+}
+
+/// The page the `next` selector links to, resolved against this page.
+/// Without `@attr` the element's `href` is read: the text of a next link
+/// ("Next »") is no address.
+pub(super) fn next_page(list: &HtmlList, fetched: &Fetched) -> Option<Url> {
+    let selector = list.next.as_ref()?;
+    expect_html(fetched).ok()?;
+    let page = String::from_utf8_lossy(&fetched.body);
+    let html = Html::parse_document(&page);
+    let found = html.select(&selector.css).next()?;
+    let attr = selector.attr.as_deref().unwrap_or("href");
+    let href = found.value().attr(attr)?.trim();
+    if href.is_empty() || href.starts_with('#') || href.starts_with("javascript:") {
+        return None;
+    }
+    fetched.url.join(href).ok()
 }
 
 /// The text (or attribute) of the first match inside `element`, when not

@@ -1,8 +1,15 @@
 //! From a raw item to an [`Item`]: its kind (the source's default or a kind
 //! rule), its status (status words moved out of the title), its dates and
 //! deadlines, its place and mode, its plain-text summary and its stable id.
+//!
+//! What a structured format states outright (an iCalendar DTSTART, a
+//! JSON-LD `JobPosting`, a venue's city, `STATUS:CANCELLED`) is preferred
+//! over what text says; a kind rule of the source's configuration still
+//! wins over a kind the format gives, since the user wrote it for this
+//! source.
 
 pub mod place;
+pub mod when;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -37,12 +44,20 @@ pub struct Context<'a> {
 /// and link distinct ids (the same course on two dates).
 pub fn items(raw: &[RawItem], cx: &Context<'_>) -> Vec<Item> {
     let mut items: Vec<Item> = raw.iter().map(|r| item(r, cx)).collect();
+    distinct_ids(&mut items);
+    items
+}
+
+/// Gives items of one source that would share an id (same title and link:
+/// the same course on two dates, on one page or several) distinct ids, by
+/// their first day and then their order.
+pub fn distinct_ids(items: &mut [Item]) {
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for item in &items {
+    for item in items.iter() {
         *seen.entry(item.id.clone()).or_default() += 1;
     }
     let mut taken: HashMap<String, usize> = HashMap::new();
-    for item in &mut items {
+    for item in items.iter_mut() {
         if seen[&item.id] > 1 {
             let start = item.first_day().map(|d| d.to_string()).unwrap_or_default();
             let base = format!("{}\n{start}", item.id);
@@ -51,14 +66,22 @@ pub fn items(raw: &[RawItem], cx: &Context<'_>) -> Vec<Item> {
             item.id = stable_id(&[&base, &n.to_string()]);
         }
     }
-    items
 }
 
 /// Normalises one raw item.
 pub fn item(raw: &RawItem, cx: &Context<'_>) -> Item {
     let source = cx.source;
-    let (title, status) = split_status(&raw.title);
-    let kind = source.kind_for(&title);
+    let (title, title_status) = split_status(&raw.title);
+    // A status the format states (STATUS:CANCELLED) stands; otherwise the
+    // title's status words ("-POSTPONED-") say it.
+    let status = raw
+        .status
+        .filter(|s| *s != Status::Scheduled)
+        .unwrap_or(title_status);
+    let kind = source
+        .kind_rule_for(&title)
+        .or(raw.kind)
+        .unwrap_or(source.kind);
     let posted = raw.posted.or_else(|| {
         raw.posted_text
             .as_deref()
@@ -70,15 +93,32 @@ pub fn item(raw: &RawItem, cx: &Context<'_>) -> Item {
     let reference = posted.map_or(cx.page_date, |p| p.date_naive().max(cx.page_date));
     let dcx = date_context(cx, reference);
 
-    let summary = raw.summary.as_deref().map(text::fold).unwrap_or_default();
-    let (when, deadlines) = dates_of(raw, &title, kind, &dcx);
+    let summary = summary_of(raw);
+    let (when, mut deadlines) = match &raw.when {
+        Some(structured) => (when::resolve(structured, source.timezone), Vec::new()),
+        None => dates_of(raw, &title, kind, &dcx),
+    };
+    for deadline in &raw.deadlines {
+        let mut deadline = deadline.clone();
+        if deadline.time.is_some() && deadline.timezone.is_none() {
+            deadline.timezone = Some(source.timezone.name().to_owned());
+        }
+        if !deadlines.contains(&deadline) {
+            deadlines.push(deadline);
+        }
+    }
 
-    let (place, mut mode) = raw
-        .location
-        .as_deref()
-        .map(|l| place::parse(&strip_label(l)))
-        .unwrap_or_default();
-    if matches!(
+    let (place, mut mode) = match &raw.place {
+        Some(parts) if !parts.is_empty() => place::from_parts(parts),
+        _ => raw
+            .location
+            .as_deref()
+            .map(|l| place::parse(&strip_label(l)))
+            .unwrap_or_default(),
+    };
+    if let Some(stated) = raw.mode {
+        mode = Some(stated);
+    } else if matches!(
         kind,
         ItemKind::Publication | ItemKind::Grant | ItemKind::Deadline
     ) && place.is_empty()
@@ -112,6 +152,29 @@ pub fn item(raw: &RawItem, cx: &Context<'_>) -> Item {
         modified: cx.now,
         language: source.language.clone(),
         revision: 0,
+    }
+}
+
+/// The summary, with who runs the item (or offers the job) on a line of
+/// its own: the model has no field for it, and people search for it.
+fn summary_of(raw: &RawItem) -> String {
+    let summary = raw.summary.as_deref().map(text::fold).unwrap_or_default();
+    let Some(organizer) = raw.organizer.as_deref().map(text::one_line) else {
+        return summary;
+    };
+    if organizer.is_empty() || summary.contains(&organizer) {
+        return summary;
+    }
+    let label = if raw.kind == Some(ItemKind::Job) {
+        "Employer"
+    } else {
+        "Organiser"
+    };
+    let line = format!("{label}: {organizer}");
+    if summary.is_empty() {
+        line
+    } else {
+        format!("{summary}\n{line}")
     }
 }
 

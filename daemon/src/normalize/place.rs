@@ -8,6 +8,8 @@
 
 use perfusion_index::{Mode, Place};
 
+use crate::extract::RawPlace;
+
 /// Country names (lower case) and common aliases → ISO 3166-1 alpha-2.
 const COUNTRIES: &[(&str, &str)] = &[
     ("argentina", "AR"),
@@ -273,6 +275,73 @@ pub fn parse(text: &str) -> (Place, Option<Mode>) {
     (place, Some(mode))
 }
 
+/// A place a structured format gives in parts (a venue with its city,
+/// region and country), and its mode. A venue that is only the internet
+/// ("Online", "Zoom") is no place: the mode is virtual.
+pub fn from_parts(parts: &RawPlace) -> (Place, Option<Mode>) {
+    let clean = |part: &Option<String>| {
+        part.as_deref()
+            .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+            .map(|p| p.trim_matches([',', ' ']).to_owned())
+            .filter(|p| !p.is_empty())
+    };
+    let (venue, street, city, region, country) = (
+        clean(&parts.venue),
+        clean(&parts.street),
+        clean(&parts.city),
+        clean(&parts.region),
+        clean(&parts.country),
+    );
+    let online = |v: &str| {
+        let lower = v.to_lowercase();
+        VIRTUAL_WORDS.iter().any(|w| lower.contains(w))
+    };
+    let elsewhere = street.is_some() || city.is_some() || region.is_some() || country.is_some();
+    if !elsewhere && venue.as_deref().is_some_and(online) {
+        return (Place::default(), Some(Mode::Virtual));
+    }
+    let mut country_code = country.as_deref().and_then(country_code);
+    if let Some(region) = &region {
+        let key = region.to_lowercase();
+        let found = REGIONS.iter().find(|(name, abbr, code)| {
+            (*name == key || *abbr == key) && country_code.as_deref().is_none_or(|c| c == *code)
+        });
+        if country_code.is_none() {
+            country_code = found.map(|(_, _, code)| (*code).to_owned());
+        }
+    }
+    let text = [&venue, &street, &city, &region, &country]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let place = Place {
+        venue,
+        city,
+        region,
+        country_code,
+        text,
+    };
+    let mode = (!place.is_empty()).then_some(Mode::InPerson);
+    (place, mode)
+}
+
+/// A country's ISO 3166-1 alpha-2 code, from the code itself or a name.
+pub fn country_code(country: &str) -> Option<String> {
+    let country = country.trim();
+    if country.len() == 2 && country.chars().all(|c| c.is_ascii_alphabetic()) {
+        let code = country.to_ascii_uppercase();
+        // "UK" is how people write GB.
+        return Some(if code == "UK" { "GB".to_owned() } else { code });
+    }
+    let key = country.to_lowercase();
+    COUNTRIES
+        .iter()
+        .find(|(name, _)| *name == key)
+        .map(|(_, code)| (*code).to_owned())
+}
+
 /// The text without a bracketed remark at its end.
 fn strip_brackets_at_end(text: &str) -> String {
     match (text.rfind('('), text.trim_end().ends_with(')')) {
@@ -339,5 +408,55 @@ mod tests {
         assert_eq!(place.city.as_deref(), Some("Barcelona"));
         assert_eq!(place.country_code.as_deref(), Some("ES"));
         assert_eq!(parse("Kuwait").0.country_code.as_deref(), Some("KW"));
+    }
+
+    fn parts(venue: &str, city: &str, region: &str, country: &str) -> RawPlace {
+        let some = |v: &str| (!v.is_empty()).then(|| v.to_owned());
+        RawPlace {
+            venue: some(venue),
+            street: None,
+            city: some(city),
+            region: some(region),
+            country: some(country),
+        }
+    }
+
+    #[test]
+    fn places_in_parts_keep_their_parts() {
+        let (place, mode) = from_parts(&parts(
+            "Sheraton Tampa Riverwalk Hotel",
+            "Tampa",
+            "FL",
+            "United States",
+        ));
+        assert_eq!(
+            (place.venue, place.city, place.region, place.country_code),
+            (
+                s("Sheraton Tampa Riverwalk Hotel"),
+                s("Tampa"),
+                s("FL"),
+                s("US")
+            )
+        );
+        assert_eq!(mode, Some(Mode::InPerson));
+        let (place, _) = from_parts(&parts("", "Liverpool", "Merseyside", "GB"));
+        assert_eq!(
+            (place.city, place.country_code, place.text),
+            (
+                s("Liverpool"),
+                s("GB"),
+                "Liverpool, Merseyside, GB".to_owned()
+            )
+        );
+        let (place, _) = from_parts(&parts("", "Hobart", "Tasmania", ""));
+        assert_eq!(place.country_code, s("AU"), "a state names its country");
+    }
+
+    #[test]
+    fn an_online_venue_is_no_place() {
+        assert_eq!(
+            from_parts(&parts("Online", "", "", "")),
+            (Place::default(), Some(Mode::Virtual))
+        );
     }
 }

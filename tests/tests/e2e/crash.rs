@@ -46,10 +46,17 @@ async fn serve(State(hold): State<Hold>, request: Request) -> Response {
     let (host, rest) = path.split_once('/').unwrap_or((&path, ""));
     let url = url::Url::parse(&format!("https://{host}/{rest}")).unwrap();
     match perfusiond::fetch::archive::load(&fixture_sites(), &url).unwrap() {
-        Some(r) => Response::builder()
-            .header("content-type", r.content_type)
-            .body(Body::from(r.body))
-            .unwrap(),
+        Some(r) => {
+            // The page's own date goes out too, as a real site sends it: a
+            // calendar's recurring events are listed around it.
+            let mut response = Response::builder().header("content-type", r.content_type);
+            for (name, value) in &r.headers {
+                if matches!(name.as_str(), "last-modified" | "date") {
+                    response = response.header(name.as_str(), value.as_str());
+                }
+            }
+            response.body(Body::from(r.body)).unwrap()
+        }
         None => Response::builder()
             .status(StatusCode::NOT_FOUND)
             .body(Body::empty())
@@ -110,9 +117,18 @@ fn ids(data: &Path) -> (Vec<String>, u64) {
     (ids, store.len())
 }
 
+/// The items of every real source served from one address: 14 of ELSO and
+/// IPA (ELSO's 32nd annual meeting, announced twice, shown once: 13), 3 of
+/// EuroELSO, 3 of ESICM, 2 of perfweb's first page, 8 of ANZCP's calendar
+/// and BMJ's one job.
+const ALL_ITEMS: usize = 30;
+
 #[tokio::test]
 async fn a_daemon_killed_mid_ingest_restarts_on_a_consistent_index() {
-    let server = HoldingServer::start(4).await;
+    // Nine page requests: ELSO's home page for each of its three sources,
+    // then IPA, EuroELSO, ESICM, perfweb (its next page is on the real
+    // host, not this server's, so it is not followed), ANZCP and BMJ.
+    let server = HoldingServer::start(9).await;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let config = server.config(dir.path());
@@ -135,7 +151,7 @@ async fn a_daemon_killed_mid_ingest_restarts_on_a_consistent_index() {
         "no duplicate after the kill"
     );
     assert_eq!(docs as usize, after_kill.len());
-    assert!(after_kill.len() <= 14);
+    assert!(after_kill.len() <= ALL_ITEMS);
 
     let output = tokio::task::spawn_blocking(move || {
         let mut again = daemon_command(&config, &data);
@@ -152,7 +168,10 @@ async fn a_daemon_killed_mid_ingest_restarts_on_a_consistent_index() {
     );
     let (ids, docs) = ids(&data);
     let unique: HashSet<_> = ids.iter().collect();
-    assert_eq!((ids.len(), unique.len(), docs), (14, 14, 14));
+    assert_eq!(
+        (ids.len(), unique.len(), docs as usize),
+        (ALL_ITEMS, ALL_ITEMS, ALL_ITEMS)
+    );
 }
 
 #[tokio::test]

@@ -19,10 +19,12 @@ use toml::de::{DeTable, DeValue};
 use url::Url;
 
 use super::{
-    CalendarConfig, Config, ConfigError, Diagnostic, FORMATS, FetchConfig, Format, HtmlList,
-    KindRule, PublishConfig, Selector, SourceConfig, VERSION, display_path, line_col,
+    CalendarConfig, Config, ConfigError, Diagnostic, FetchConfig, KindRule, PublishConfig,
+    SourceConfig, VERSION, display_path, line_col,
 };
 use crate::dates::DateOrder;
+
+mod formats;
 
 /// The schedule of a source that names none: every six hours.
 const DEFAULT_SCHEDULE: &str = "0 0 */6 * * *";
@@ -256,9 +258,6 @@ const SOURCE_KEYS: &[&str] = &[
     "timezone",
     "date_order",
     "language",
-];
-const HTML_LIST_KEYS: &[&str] = &[
-    "item", "title", "date", "end_date", "location", "link", "summary", "posted",
 ];
 const CALENDAR_KEYS: &[&str] = &[
     "name",
@@ -588,34 +587,7 @@ fn read_source(
     let date_order = read_date_order(cx, &mut t).unwrap_or(defaults.date_order);
     let language = t.string(cx, "language").map(|(l, _)| l);
 
-    let format_name = t.required_string(cx, "format");
-    // `format_keys` is `None` when the format itself is unknown: its keys
-    // are then not reported as typos of the common keys.
-    let (format, format_keys): (Option<Format>, Option<&[&str]>) = match &format_name {
-        Some((name, _)) if name == "html_list" => (
-            read_html_list(cx, &mut t).map(|l| Format::HtmlList(Box::new(l))),
-            Some(HTML_LIST_KEYS),
-        ),
-        Some((name, _)) if name == "feed" => (Some(Format::Feed), Some(&[])),
-        Some((name, span)) => {
-            let hint = nearest(name, FORMATS)
-                .map(|n| format!("; did you mean \"{n}\"?"))
-                .unwrap_or_default();
-            cx.error(
-                span.clone(),
-                format!(
-                    "format {name:?} is not one this perfusiond reads (expected one of: {}){hint}",
-                    FORMATS.join(", ")
-                ),
-            );
-            (None, None)
-        }
-        None => (None, Some(&[])),
-    };
-    if let Some(format_keys) = format_keys {
-        let allowed: Vec<&str> = SOURCE_KEYS.iter().chain(format_keys).copied().collect();
-        t.finish(cx, &allowed);
-    }
+    let format = formats::read_format(cx, t);
     Some(SourceConfig {
         id: id?,
         org: org?,
@@ -649,70 +621,6 @@ fn read_kind_rules(cx: &mut Cx<'_>, t: &mut Table<'_, '_>) -> Vec<KindRule> {
         }
     }
     rules
-}
-
-fn read_selector(cx: &mut Cx<'_>, t: &mut Table<'_, '_>, key: &str) -> Option<Selector> {
-    let (raw, span) = t.string(cx, key)?;
-    let (css, attr) = match raw.rsplit_once('@') {
-        Some((css, attr)) if !attr.is_empty() && !attr.contains([' ', ']', '"', '\'']) => {
-            (css.trim(), Some(attr.trim().to_owned()))
-        }
-        _ => (raw.trim(), None),
-    };
-    match scraper::Selector::parse(css) {
-        Ok(parsed) => Some(Selector {
-            source: raw.clone(),
-            css: parsed,
-            attr,
-        }),
-        Err(e) => {
-            // scraper's message opens with a generic sentence; the last line
-            // names the problem.
-            let message = e.to_string();
-            let reason = message.lines().last().unwrap_or_default().trim();
-            cx.error(
-                span,
-                format!("`{key}` selector {raw:?} is not valid CSS ({reason})"),
-            );
-            None
-        }
-    }
-}
-
-fn read_html_list(cx: &mut Cx<'_>, t: &mut Table<'_, '_>) -> Option<HtmlList> {
-    let has_item = t.entries.get("item").is_some();
-    let has_title = t.entries.get("title").is_some();
-    for (present, key) in [(has_item, "item"), (has_title, "title")] {
-        if !present {
-            cx.error(
-                t.span.clone(),
-                format!(
-                    "{} has format \"html_list\" and needs the `{key}` selector",
-                    t.name
-                ),
-            );
-        }
-    }
-    // Every selector is read (and so checked, and marked as known) before
-    // a missing one gives up.
-    let item = read_selector(cx, t, "item");
-    let title = read_selector(cx, t, "title");
-    let date = read_selector(cx, t, "date");
-    let end_date = read_selector(cx, t, "end_date");
-    let location = read_selector(cx, t, "location");
-    let link = read_selector(cx, t, "link");
-    let summary = read_selector(cx, t, "summary");
-    let posted = read_selector(cx, t, "posted");
-    Some(HtmlList {
-        item: item?,
-        title: title?,
-        date,
-        end_date,
-        location,
-        link,
-        summary,
-        posted,
-    })
 }
 
 fn check_unique_ids(cx: &mut Cx<'_>, root: &DeTable<'_>) {
