@@ -1,6 +1,12 @@
 //! End-to-end tests: the real sources.toml against a loopback fixture
 //! server, the daemon in-process, the real gRPC client and the binaries.
 //! Every expectation is written by hand from the fixture pages.
+//!
+//! `federation` reads every source's page and compares every item with the
+//! items written down by hand in `tests/fixtures/expected/`; `replay` runs
+//! every source through the binary. The other tests read the sources of
+//! ELSO's home page and IPA's feed only ([`HOME_SOURCES`]), so they keep
+//! their expectations when a source is added.
 
 mod bad_input;
 mod calendar;
@@ -12,12 +18,15 @@ mod search;
 mod service;
 
 use perfusion_proto::v1 as pb;
-use perfusion_tests::{FixtureServer, TestDaemon, config_from, fixture_sites, real_config_text};
+use perfusion_tests::{
+    FixtureServer, HOME_SOURCES, TestDaemon, config_from, fixture_sites, real_config_text_of,
+};
 
-/// A daemon that has read every real source from the fixture server.
+/// A daemon that has read the sources of ELSO's home page and IPA's feed
+/// (from the real sources.toml) from the fixture server.
 pub async fn daemon_on_fixtures() -> (FixtureServer, TestDaemon) {
     let server = FixtureServer::start(fixture_sites()).await;
-    let config = config_from(&server.rewrite(&real_config_text()));
+    let config = config_from(&server.rewrite(&real_config_text_of(HOME_SOURCES)));
     let daemon = TestDaemon::start(config).await;
     (server, daemon)
 }

@@ -28,7 +28,29 @@ async fn the_real_sources_run_offline_from_the_fixtures() {
             ("elso-meetings", Outcome::Ok, 3),
             ("elso-courses", Outcome::Ok, 4),
             ("elso-notices", Outcome::Ok, 4),
-            ("ipa-news", Outcome::Ok, 3),
+            ("elso-guidelines", Outcome::Ok, 7),
+            ("elso-legacy-meetings", Outcome::Ok, 4),
+            ("elso-latam", Outcome::Ok, 3),
+            ("elso-blog", Outcome::Ok, 4),
+            ("ipa-news", Outcome::Ok, 6),
+            ("ipa-editorial", Outcome::Ok, 5),
+            ("amsect-events", Outcome::Ok, 6),
+            ("amsect-jobs", Outcome::Ok, 5),
+            ("amsect-publications", Outcome::Ok, 6),
+            ("abcp-exams", Outcome::Ok, 4),
+            ("abcp-recertification", Outcome::Ok, 3),
+            ("scps-events", Outcome::Ok, 4),
+            ("scps-jobs", Outcome::Ok, 4),
+            ("scps-perfusionist", Outcome::Ok, 4),
+            ("ebcp-exam", Outcome::Ok, 3),
+            ("dgfk-ebcp", Outcome::Ok, 2),
+            ("anzcp-events", Outcome::Ok, 4),
+            ("anzcp-gazette", Outcome::Ok, 4),
+            ("cscp-events", Outcome::Ok, 4),
+            ("cscp-evenements", Outcome::Ok, 2),
+            ("fecect-congress", Outcome::Ok, 2),
+            ("fecect-abstracts", Outcome::Ok, 2),
+            ("perfusioncom-news", Outcome::Ok, 4),
         ]
     );
     // A second cycle finds the same items: same ids, nothing added.
@@ -39,10 +61,10 @@ async fn the_real_sources_run_offline_from_the_fixtures() {
             .all(|r| r.stats.added == 0 && r.stats.changed == 0),
         "{again:?}"
     );
-    assert_eq!(daemon.store().len(), 14);
+    assert_eq!(daemon.store().len(), 103);
 
     // Relative links resolve against the real page URL.
-    let hits = items_of(daemon.store(), "simulation");
+    let hits = items_of(daemon.store(), "\"simulation training course\"");
     assert_eq!(hits.len(), 2);
     for item in &hits {
         assert_eq!(
@@ -79,7 +101,29 @@ fn perfusiond_once_replays_and_reports_each_source() {
             ["elso-meetings", "ok", "3", "items"],
             ["elso-courses", "ok", "4", "items"],
             ["elso-notices", "ok", "4", "items"],
-            ["ipa-news", "ok", "3", "items"],
+            ["elso-guidelines", "ok", "7", "items"],
+            ["elso-legacy-meetings", "ok", "4", "items"],
+            ["elso-latam", "ok", "3", "items"],
+            ["elso-blog", "ok", "4", "items"],
+            ["ipa-news", "ok", "6", "items"],
+            ["ipa-editorial", "ok", "5", "items"],
+            ["amsect-events", "ok", "6", "items"],
+            ["amsect-jobs", "ok", "5", "items"],
+            ["amsect-publications", "ok", "6", "items"],
+            ["abcp-exams", "ok", "4", "items"],
+            ["abcp-recertification", "ok", "3", "items"],
+            ["scps-events", "ok", "4", "items"],
+            ["scps-jobs", "ok", "4", "items"],
+            ["scps-perfusionist", "ok", "4", "items"],
+            ["ebcp-exam", "ok", "3", "items"],
+            ["dgfk-ebcp", "ok", "2", "items"],
+            ["anzcp-events", "ok", "4", "items"],
+            ["anzcp-gazette", "ok", "4", "items"],
+            ["cscp-events", "ok", "4", "items"],
+            ["cscp-evenements", "ok", "2", "items"],
+            ["fecect-congress", "ok", "2", "items"],
+            ["fecect-abstracts", "ok", "2", "items"],
+            ["perfusioncom-news", "ok", "4", "items"],
         ]
     );
     assert!(
@@ -100,7 +144,7 @@ fn perfusiond_check_names_file_line_and_column() {
         .output()
         .unwrap();
     assert!(ok.status.success());
-    assert!(String::from_utf8_lossy(&ok.stdout).ends_with("ok (4 sources, 2 calendars)\n"));
+    assert!(String::from_utf8_lossy(&ok.stdout).ends_with("ok (26 sources, 2 calendars)\n"));
 
     let bad = dir.path().join("bad.toml");
     std::fs::write(
@@ -178,6 +222,6 @@ async fn what_record_saves_replays_to_the_same_items() {
         ids.sort();
         ids
     };
-    assert_eq!(ids(&recording).len(), 14);
+    assert_eq!(ids(&recording).len(), 103);
     assert_eq!(ids(&recording), ids(&replaying));
 }
