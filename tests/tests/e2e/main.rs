@@ -12,6 +12,7 @@ mod bad_input;
 mod calendar;
 mod cli;
 mod crash;
+mod federation;
 mod fetching;
 mod replay;
 mod search;
