@@ -3,6 +3,7 @@
 //! deadlines, its place and mode, its plain-text summary and its stable id.
 
 pub mod place;
+pub mod summary;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -70,7 +71,11 @@ pub fn item(raw: &RawItem, cx: &Context<'_>) -> Item {
     let reference = posted.map_or(cx.page_date, |p| p.date_naive().max(cx.page_date));
     let dcx = date_context(cx, reference);
 
-    let summary = raw.summary.as_deref().map(text::fold).unwrap_or_default();
+    let summary = raw
+        .summary
+        .as_deref()
+        .map(|s| summary::clean(&text::fold(s)))
+        .unwrap_or_default();
     let (when, deadlines) = dates_of(raw, &title, kind, &dcx);
 
     let (place, mut mode) = raw
