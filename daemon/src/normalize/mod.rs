@@ -78,8 +78,10 @@ pub fn item(raw: &RawItem, cx: &Context<'_>) -> Item {
         .unwrap_or_default();
     let (when, deadlines) = dates_of(raw, &title, kind, &dcx);
 
-    let (place, mut mode) = raw
-        .location
+    // Feeds and prose pages have no place field, but may say where on a
+    // line of the text ("Where: Sanibel Marriott Resort and Spa, ...").
+    let location = raw.location.clone().or_else(|| labelled_place(&summary));
+    let (place, mut mode) = location
         .as_deref()
         .map(|l| place::parse(&strip_label(l)))
         .unwrap_or_default();
@@ -247,11 +249,17 @@ fn last_sentence(text: &str) -> &str {
     text[start..].trim()
 }
 
+/// Labels before a place, in the sites' languages ("Sede:" and "Lugar:" in
+/// Spanish, "Lieu:" in French, "Ort:" in German).
+const PLACE_LABELS: &str = "location|venue|place|where|lieu|ort|sede|lugar";
+
 /// A leading label ("Location:", "Posted Date:", "Dates:") removed.
 fn strip_label(text: &str) -> String {
     static LABEL: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^\s*(?:location|venue|place|date|dates|when|posted date|posted|lieu|fecha|datum|ort|data)\s*:\s*")
-            .expect("a valid regex")
+        Regex::new(&format!(
+            r"^\s*(?:{PLACE_LABELS}|date|dates|when|posted date|posted|fecha|datum|data)\s*:\s*"
+        ))
+        .expect("a valid regex")
     });
     let one = text::one_line(text);
     let lower = one.to_lowercase();
@@ -260,6 +268,14 @@ fn strip_label(text: &str) -> String {
         Some(m) => one[m.end()..].to_owned(),
         None => one,
     }
+}
+
+/// The place a text gives on a labelled line of its own ("Where: ...").
+fn labelled_place(text: &str) -> Option<String> {
+    static PLACE_LINE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(&format!(r"(?im)^\s*(?:{PLACE_LABELS})\s*:\s*(\S.*)$")).expect("a valid regex")
+    });
+    PLACE_LINE.captures(text).map(|c| c[1].trim().to_owned())
 }
 
 /// Status words in a title: "-POSTPONED-", "(Cancelled)", "FULL:".

@@ -54,6 +54,30 @@ fn labels_are_stripped_from_field_text() {
     assert_eq!(strip_label("Posted Date: 05/26/2020"), "05/26/2020");
     assert_eq!(strip_label("Dates:  June 11-12, 2024"), "June 11-12, 2024");
     assert_eq!(strip_label("Stockholm, Sweden"), "Stockholm, Sweden");
+    assert_eq!(
+        strip_label("Sede: Hospital Zambrano Hellion, Monterrey, México"),
+        "Hospital Zambrano Hellion, Monterrey, México"
+    );
+    assert_eq!(
+        strip_label("Lugar: Cartagena, Colombia"),
+        "Cartagena, Colombia"
+    );
+}
+
+#[test]
+fn a_labelled_line_of_the_text_gives_the_place() {
+    let post = "The Sanibel Symposium returns to the Gulf coast.\n\
+                Where: Sanibel Marriott Resort and Spa, Ft. Myers, Florida\n\
+                Four days of perfusion science.";
+    assert_eq!(
+        labelled_place(post).as_deref(),
+        Some("Sanibel Marriott Resort and Spa, Ft. Myers, Florida")
+    );
+    assert_eq!(
+        labelled_place("Held where the 2019 meeting was: Austin.\nNo place line here."),
+        None,
+        "only a line that opens with the label"
+    );
 }
 
 #[test]
