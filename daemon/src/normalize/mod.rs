@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use perfusion_index::{
-    DatePrecision, Deadline, DeadlineKind, Item, ItemKind, SourceRef, Status, When,
+    DatePrecision, Deadline, DeadlineKind, Item, ItemKind, Mode, SourceRef, Status, When,
 };
 use regex::Regex;
 use sha2::{Digest, Sha256};
@@ -91,6 +91,10 @@ pub fn item(raw: &RawItem, cx: &Context<'_>) -> Item {
     ) && place.is_empty()
     {
         mode = None;
+    }
+    // A webinar is online by definition, whether or not its page says so.
+    if kind == ItemKind::Webinar && place.is_empty() {
+        mode = Some(Mode::Virtual);
     }
 
     let url = raw.link.clone().unwrap_or_else(|| cx.page_url.to_owned());

@@ -105,3 +105,42 @@ fn ids_are_short_stable_hex() {
         ])
     );
 }
+
+/// A source of this kind with the given extra keys, as sources.toml gives it.
+fn source(kind: &str, extra: &str) -> crate::config::SourceConfig {
+    let text = format!(
+        "version = 1\n[[source]]\nid = \"t\"\norg = \"T\"\nurl = \"https://t.example/\"\n\
+         format = \"feed\"\nkind = \"{kind}\"\n{extra}\n"
+    );
+    crate::config::parse(&text, std::path::Path::new("t.toml"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .sources
+        .remove(0)
+}
+
+/// One raw item normalised as if read from a page of `page_date`.
+fn normalise(raw: &RawItem, source: &crate::config::SourceConfig, page_date: &str) -> Item {
+    let cx = Context {
+        source,
+        page_url: "https://t.example/",
+        page_date: page_date.parse().expect("a date"),
+        now: Utc::now(),
+    };
+    item(raw, &cx)
+}
+
+#[test]
+fn a_webinar_is_online_even_when_its_page_does_not_say_so() {
+    let raw = RawItem {
+        title: "Live CEU Webinar: Blood Management – March 20, 2018 at 8:00 PM EST".to_owned(),
+        ..RawItem::default()
+    };
+    let webinar = normalise(&raw, &source("webinar", ""), "2018-03-02");
+    assert_eq!(webinar.mode, Some(Mode::Virtual));
+    assert!(webinar.place.is_empty());
+    let course = normalise(&raw, &source("course", ""), "2018-03-02");
+    assert_eq!(
+        course.mode, None,
+        "a course without a place may be anywhere"
+    );
+}
