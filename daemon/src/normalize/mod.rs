@@ -77,6 +77,12 @@ pub fn item(raw: &RawItem, cx: &Context<'_>) -> Item {
         .map(|s| summary::clean(&text::fold(s)))
         .unwrap_or_default();
     let (when, deadlines) = dates_of(raw, &title, kind, &dcx);
+    // A status the title does not show may be a sentence of its own
+    // ("Course is now full." in ELSO's status column).
+    let status = match status {
+        Status::Scheduled => status_in_text(&summary).unwrap_or(status),
+        said => said,
+    };
 
     // Feeds and prose pages have no place field, but may say where on a
     // line of the text ("Where: Sanibel Marriott Resort and Spa, ...").
@@ -287,6 +293,29 @@ static STATUS_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:^|[\s(\[\-–—:*]+)(postponed|cancell?ed|rescheduled|sold out|fully booked|full)(?:[\s)\]\-–—:!*]+|$)")
         .expect("a valid regex")
 });
+
+/// A sentence that states the event's status: "Course is now full.",
+/// "The meeting has been cancelled.". Only an event noun as the subject and
+/// the status word at the end of the clause count, so "registration is
+/// now open" and "the course is full of hands-on stations" say nothing.
+static STATUS_SENTENCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:course|workshop|meeting|conference|congress|symposium|event|webinar|exam|examination)\s+(?:is|has\s+been|was)\s+(?:now\s+)?(full|sold\s+out|fully\s+booked|cancell?ed|postponed|rescheduled)\s*(?:[.!;,)]|$)",
+    )
+    .expect("a valid regex")
+});
+
+/// The status a text states in a sentence of its own, if any.
+fn status_in_text(text: &str) -> Option<Status> {
+    let caps = STATUS_SENTENCE.captures(text)?;
+    let word = caps[1].to_lowercase();
+    Some(match word.split_whitespace().next().unwrap_or_default() {
+        "postponed" => Status::Postponed,
+        "cancelled" | "canceled" => Status::Cancelled,
+        "rescheduled" => Status::Rescheduled,
+        _ => Status::Full,
+    })
+}
 
 /// A title without its status words, and the status they said.
 pub fn split_status(title: &str) -> (String, Status) {

@@ -39,6 +39,51 @@ fn status_words_move_out_of_titles() {
 }
 
 #[test]
+fn a_status_sentence_of_the_text_gives_the_status() {
+    assert_eq!(
+        status_in_text("Course is now full. ELSO is NO longer accepting names for the wait list."),
+        Some(Status::Full)
+    );
+    assert_eq!(
+        status_in_text("We are sorry: the meeting has been cancelled."),
+        Some(Status::Cancelled)
+    );
+    assert_eq!(
+        status_in_text("The 2020 congress was postponed"),
+        Some(Status::Postponed)
+    );
+    for text in [
+        "Registration is now open!",
+        "The course is full of hands-on stations.",
+        "Cancelled flights are refunded by the airline.",
+        "The full results will be presented at the conference.",
+    ] {
+        assert_eq!(status_in_text(text), None, "{text}");
+    }
+}
+
+#[test]
+fn the_title_status_wins_over_the_text() {
+    let raw = RawItem {
+        title: "ECMO Specialist Training Course – CANCELLED".to_owned(),
+        summary: Some("The course is now full.".to_owned()),
+        ..RawItem::default()
+    };
+    let item = normalise(&raw, &source("course", ""), "2015-03-20");
+    assert_eq!(item.status, Status::Cancelled);
+    let raw = RawItem {
+        title: "ELSO Adult VV ECMO Course".to_owned(),
+        summary: Some("Course is now full. ELSO is NO longer accepting names.".to_owned()),
+        ..RawItem::default()
+    };
+    let item = normalise(&raw, &source("course", ""), "2015-03-20");
+    assert_eq!(
+        (item.title.as_str(), item.status),
+        ("ELSO Adult VV ECMO Course", Status::Full)
+    );
+}
+
+#[test]
 fn ordinary_titles_keep_their_words() {
     for title in [
         "Adult ECMO for respiratory failure and septic shock",
