@@ -155,10 +155,15 @@ pub fn stable_id(parts: &[&str]) -> String {
 }
 
 /// Words before a date that make it a deadline rather than the item's own
-/// date ("Deadline to submit is September 30, 2021", "submitted by July 9th").
+/// date ("Deadline to submit is September 30, 2021", "submitted by July
+/// 9th"), in English and the other languages of the sites: German
+/// "Anmeldeschluss", French "date limite" and "avant le", Spanish "fecha
+/// límite" and "antes del", Portuguese "prazo".
 static DEADLINE_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(deadline|due\b|closes|closing date|submit(?:ted)? by|no later than|until|before)[^.!?]{0,40}$")
-        .expect("a valid regex")
+    Regex::new(
+        r"(?i)(deadline|due\b|closes|closing date|submit(?:ted)? by|no later than|until|before|anmeldeschluss|einsendeschluss|bewerbungsschluss|date limite|avant le|fecha l[ií]mite|antes del|prazo)[^.!?]{0,40}$",
+    )
+    .expect("a valid regex")
 });
 
 /// The item's dates, and the deadlines among the dates of its text.
@@ -225,14 +230,13 @@ fn dates_of(
 
 fn deadline_kind(before: &str, kind: ItemKind) -> DeadlineKind {
     let sentence = last_sentence(before).to_lowercase();
-    if sentence.contains("abstract") {
+    let says = |words: &[&str]| words.iter().any(|w| sentence.contains(w));
+    // English, and the French, Spanish, Portuguese and German words.
+    if says(&["abstract", "résumé", "resumen", "resumo"]) {
         DeadlineKind::Abstract
-    } else if sentence.contains("regist") {
+    } else if says(&["regist", "inscri", "anmeld"]) {
         DeadlineKind::Registration
-    } else if sentence.contains("application")
-        || sentence.contains("apply")
-        || kind == ItemKind::Grant
-    {
+    } else if says(&["application", "apply", "bewerb"]) || kind == ItemKind::Grant {
         DeadlineKind::Application
     } else if kind == ItemKind::Job || sentence.contains("closing") {
         DeadlineKind::Closing

@@ -189,3 +189,45 @@ fn a_webinar_is_online_even_when_its_page_does_not_say_so() {
         "a course without a place may be anywhere"
     );
 }
+
+#[test]
+fn deadlines_are_read_in_the_sites_languages() {
+    let cases = [
+        (
+            "Anmeldeschluss: 15.09.2012",
+            "2012-09-03",
+            DeadlineKind::Registration,
+            "2012-09-15",
+        ),
+        (
+            "Date limite de soumission des résumés : le 31 août 2024.",
+            "2024-03-04",
+            DeadlineKind::Abstract,
+            "2024-08-31",
+        ),
+        (
+            "Fecha límite de inscripción: 30 de junio de 2024",
+            "2024-05-20",
+            DeadlineKind::Registration,
+            "2024-06-30",
+        ),
+    ];
+    for (date_text, page_date, kind, date) in cases {
+        let raw = RawItem {
+            title: "Call".to_owned(),
+            date_text: Some(date_text.to_owned()),
+            ..RawItem::default()
+        };
+        let item = normalise(&raw, &source("deadline", "date_order = \"dmy\""), page_date);
+        assert_eq!(
+            item.when.start, None,
+            "{date_text}: a deadline, not the item's date"
+        );
+        let got: Vec<(DeadlineKind, String)> = item
+            .deadlines
+            .iter()
+            .map(|d| (d.kind, d.date.to_string()))
+            .collect();
+        assert_eq!(got, [(kind, date.to_owned())], "{date_text}");
+    }
+}
