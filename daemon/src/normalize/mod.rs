@@ -179,9 +179,11 @@ fn dates_of(
         kind,
         ItemKind::Course | ItemKind::Conference | ItemKind::Webinar
     );
-    // Feeds give no date field: an event's date is in its title.
+    // Feeds give no date field: an event's date is in its title. A label
+    // stays: it is the parser's cue ("Dates: 2023 (to be confirmed)" is a
+    // year, where "2023 (to be confirmed)" alone is a number in a phrase).
     let text = match &raw.date_text {
-        Some(t) => strip_label(t),
+        Some(t) => text::one_line(t),
         None if event_kind => title.to_owned(),
         None => String::new(),
     };
@@ -221,7 +223,7 @@ fn dates_of(
     }
     if when.start.is_none() && !text.is_empty() && deadlines.is_empty() && raw.date_text.is_some() {
         // Kept, never guessed: the raw text says what the source wrote.
-        when.text = text::one_line(&text);
+        when.text = strip_label(&text);
     }
     // A grant or deadline item whose only date is its deadline is dated by
     // that deadline, so it sorts and filters like everything else.

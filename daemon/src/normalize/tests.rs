@@ -231,3 +231,32 @@ fn deadlines_are_read_in_the_sites_languages() {
         assert_eq!(got, [(kind, date.to_owned())], "{date_text}");
     }
 }
+
+#[test]
+fn a_date_label_is_the_cue_for_a_bare_year() {
+    let raw = RawItem {
+        title: "ANZCP ASM 2023".to_owned(),
+        date_text: Some("Dates: 2023 (to be confirmed)".to_owned()),
+        ..RawItem::default()
+    };
+    let item = normalise(&raw, &source("conference", ""), "2022-08-15");
+    assert_eq!(
+        (item.when.start, item.when.end, item.when.precision),
+        (
+            "2023-01-01".parse().ok(),
+            "2023-12-31".parse().ok(),
+            DatePrecision::Year
+        )
+    );
+    let raw = RawItem {
+        title: "ECMO course".to_owned(),
+        date_text: Some("Date: several dates, to be announced".to_owned()),
+        ..RawItem::default()
+    };
+    let item = normalise(&raw, &source("course", ""), "2022-08-15");
+    assert_eq!(item.when.start, None);
+    assert_eq!(
+        item.when.text, "several dates, to be announced",
+        "unreadable text is kept as written, without its label"
+    );
+}
