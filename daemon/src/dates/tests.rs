@@ -57,6 +57,10 @@ const TABLE: &[Row] = &[
     ("December 6th 2023", "2023-01-10", M, "2023-12-06", "2023-12-06", Day),
     ("September 30th to October 1st", "2024-05-01", M, "2024-09-30", "2024-10-01", Day),
     ("Dates: 2026", "2025-05-01", M, "2026-01-01", "2026-12-31", Year),
+    ("Editorial – March/April 2013", "2015-10-20", M, "2013-03-01", "2013-04-30", Season),
+    ("AmSECT Today, November/December 2023", "2024-01-10", M, "2023-11-01", "2023-12-31", Season),
+    // The winter that leads into the spring of 2012.
+    ("Perfusionist, Winter/Spring 2012", "2012-01-10", M, "2011-12-01", "2012-05-31", Season),
     ("several dates available in spring and summer 2024", "2024-01-10", M, "2024-03-01", "2024-08-31", Season),
     ("mid-May", "2024-02-10", M, "2024-05-01", "2024-05-31", Month),
     ("el miércoles 26 de junio", "2024-03-01", M, "2024-06-26", "2024-06-26", Day),
