@@ -298,6 +298,8 @@ const TIMES: &[TimeRow] = &[
     ("Thursday 29th September\nHeld at 7 pm EST", "2022-06-01", None, "2022-09-29", "19:00", None, Some(America::New_York)),
     ("Thursday 29th September\nHeld at 7 pm EST", "2022-06-01", Some(Australia::Sydney), "2022-09-29", "19:00", None, Some(Australia::Sydney)),
     ("Thursday 29th September\nHeld at 7 pm EST", "2022-06-01", Some(Europe::London), "2022-09-29", "19:00", None, Some(America::New_York)),
+    ("Thursday 29th September. Held at 7 pm EST", "2022-06-01", Some(Australia::Sydney), "2022-09-29", "19:00", None, Some(Australia::Sydney)),
+    ("Saturday 22nd November 2025. Time: 09:30 - 16:00", "2025-09-10", Some(Europe::London), "2025-11-22", "09:30", Some("16:00"), Some(Europe::London)),
     ("5th November 23:59", "2024-03-01", None, "2024-11-05", "23:59", None, None),
     ("5th November 23:59", "2024-03-01", Some(Europe::London), "2024-11-05", "23:59", None, Some(Europe::London)),
     ("2024-06-11T09:00:00+02:00", "2024-01-10", None, "2024-06-11", "09:00", None, Some(chrono_tz::Etc::GMTMinus2)),
@@ -362,6 +364,8 @@ fn time_in_next_sentence_is_not_attached() {
     let c = ctx("2024-01-10", M, Some(Europe::London));
     let got = parse("Submit by 1 June. Registration opens 9am daily.", &c);
     assert_eq!(got.start, Some(d("2024-06-01")));
+    assert_eq!((got.start_time, got.timezone), (None, None));
+    let got = parse("Held on 1 June. Lunch at 12:30 is included.", &c);
     assert_eq!((got.start_time, got.timezone), (None, None));
     let got = parse("Thursday 29th September, held at 7 pm EST", &c);
     assert_eq!(got.start_time, NaiveTime::from_hms_opt(19, 0, 0));
