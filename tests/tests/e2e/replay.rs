@@ -39,7 +39,7 @@ async fn the_real_sources_run_offline_from_the_fixtures() {
             ("amsect-publications", Outcome::Ok, 6),
             ("abcp-exams", Outcome::Ok, 4),
             ("abcp-recertification", Outcome::Ok, 3),
-            ("scps-events", Outcome::Ok, 4),
+            ("scps-events", Outcome::Ok, 5),
             ("scps-jobs", Outcome::Ok, 4),
             ("scps-perfusionist", Outcome::Ok, 4),
             ("ebcp-exam", Outcome::Ok, 3),
@@ -61,7 +61,7 @@ async fn the_real_sources_run_offline_from_the_fixtures() {
             .all(|r| r.stats.added == 0 && r.stats.changed == 0),
         "{again:?}"
     );
-    assert_eq!(daemon.store().len(), 103);
+    assert_eq!(daemon.store().len(), 104);
 
     // Relative links resolve against the real page URL.
     let hits = items_of(daemon.store(), "\"simulation training course\"");
@@ -112,7 +112,7 @@ fn perfusiond_once_replays_and_reports_each_source() {
             ["amsect-publications", "ok", "6", "items"],
             ["abcp-exams", "ok", "4", "items"],
             ["abcp-recertification", "ok", "3", "items"],
-            ["scps-events", "ok", "4", "items"],
+            ["scps-events", "ok", "5", "items"],
             ["scps-jobs", "ok", "4", "items"],
             ["scps-perfusionist", "ok", "4", "items"],
             ["ebcp-exam", "ok", "3", "items"],
@@ -222,6 +222,6 @@ async fn what_record_saves_replays_to_the_same_items() {
         ids.sort();
         ids
     };
-    assert_eq!(ids(&recording).len(), 103);
+    assert_eq!(ids(&recording).len(), 104);
     assert_eq!(ids(&recording), ids(&replaying));
 }
