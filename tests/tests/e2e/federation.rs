@@ -4,20 +4,28 @@
 //! wrote down by hand from that page in
 //! `tests/fixtures/expected/<source-id>.toml`.
 //!
+//! An expected file is a list of `[[item]]` tables: `title`, `kind` and
+//! `url` always; `start`, `end` (inclusive), `precision` (default `day`
+//! with a start, else `unknown`), `start_time`, `end_time`, `timezone`,
+//! `venue`, `city`, `region`, `country`, `mode`, `status` (default
+//! `scheduled`), `deadlines` (`{ kind, date, time, timezone }`) and
+//! `summary_contains` when the page gives them.
+//!
 //! Items are matched by title. Every field an expected item lists is
 //! compared, and a field it leaves out must be absent from the found item
 //! too (the summary is the exception: only the listed phrases are looked
 //! for). Every summary is also checked for what must never reach a user:
 //! HTML tags, cookie or privacy-policy banners, Cloudflare's
-//! `[email protected]`. The test prints a table per source and each wrong
-//! field, then fails if anything is missing, extra or wrong.
+//! `[email protected]` and the empty bracket an address leaves. The test
+//! prints a table per source and each wrong field, then fails if anything
+//! is missing, extra or wrong.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
 use chrono::{NaiveDate, Utc};
-use perfusion_index::{DatePrecision, Item};
+use perfusion_index::{DatePrecision, Item, Mode};
 use perfusion_tests::{fixture_sites, repo_root};
 use perfusiond::config::{self, SourceConfig};
 use perfusiond::fetch::{Fetch, Fetcher, Validators};
@@ -262,7 +270,7 @@ fn differences(want: &Expected, got: &Item) -> Vec<(String, String, String)> {
         (
             "mode",
             show(want.mode.as_deref()),
-            show(got.mode.map(|m| m.as_str())),
+            show(got.mode.map(Mode::as_str)),
         ),
         (
             "status",
