@@ -205,9 +205,11 @@ fn organiser_score(listing: &Listing, titles: &[&str]) -> u8 {
                 .windows(org_words.len().max(1))
                 .any(|w| w == org_words.as_slice())
         });
+    // "elso" is a label of www.elso.org, not of www.euroelso-congress.com.
     let slug: String = org.chars().filter(|c| c.is_alphanumeric()).collect();
     let own_site = !slug.is_empty()
-        && url::host_of(&listing.item.url).is_some_and(|h| fold(h).contains(&slug));
+        && url::host_of(&listing.item.url)
+            .is_some_and(|h| fold(h).split(['.', '-']).any(|label| label == slug));
     u8::from(named) * 2 + u8::from(own_site)
 }
 

@@ -143,6 +143,32 @@ pub fn real_config_text() -> String {
     std::fs::read_to_string(repo_root().join("sources.toml")).expect("sources.toml")
 }
 
+/// The sources of ELSO's home page and IPA's feed: the pages the search,
+/// calendar, CLI, service and crash tests were written against.
+pub const HOME_SOURCES: &[&str] = &["elso-meetings", "elso-courses", "elso-notices", "ipa-news"];
+
+/// The real `sources.toml` with only the named sources (and every other
+/// table as it is). Tests that expect the items of a few pages read only
+/// those, so a source added to the federation leaves them as they are;
+/// `federation.rs` and `replay.rs` read every source.
+pub fn real_config_text_of(ids: &[&str]) -> String {
+    let mut table: toml::Table = toml::from_str(&real_config_text()).expect("sources.toml is TOML");
+    let Some(toml::Value::Array(sources)) = table.get_mut("source") else {
+        panic!("sources.toml has no [[source]]");
+    };
+    sources.retain(|s| {
+        s.get("id")
+            .and_then(toml::Value::as_str)
+            .is_some_and(|id| ids.contains(&id))
+    });
+    assert_eq!(
+        sources.len(),
+        ids.len(),
+        "every one of {ids:?} is a source of sources.toml"
+    );
+    toml::to_string(&table).expect("a TOML table serialises")
+}
+
 /// A config from its text, with no delay between requests to one host:
 /// every fixture site is on 127.0.0.1. (The politeness tests set their own.)
 pub fn config_from(text: &str) -> config::Config {

@@ -505,6 +505,17 @@ impl<'a> Scanner<'a> {
             if kind.is_none() && self.is_sym(q, "&") {
                 return Some((q + 1, Sep::And));
             }
+            // A double issue, "March/April 2013": a slash between two
+            // month or season words (numbers with slashes are numeric
+            // dates, read before any of this).
+            if kind.is_none()
+                && self.is_sym(q, "/")
+                && self
+                    .word(q + 1)
+                    .is_some_and(|w| lexicon::month(w).is_some() || lexicon::season(w).is_some())
+            {
+                return Some((q + 1, Sep::And));
+            }
             break;
         }
         kind.map(|k| (q, k))

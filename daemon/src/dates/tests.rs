@@ -57,6 +57,10 @@ const TABLE: &[Row] = &[
     ("December 6th 2023", "2023-01-10", M, "2023-12-06", "2023-12-06", Day),
     ("September 30th to October 1st", "2024-05-01", M, "2024-09-30", "2024-10-01", Day),
     ("Dates: 2026", "2025-05-01", M, "2026-01-01", "2026-12-31", Year),
+    ("Editorial – March/April 2013", "2015-10-20", M, "2013-03-01", "2013-04-30", Season),
+    ("AmSECT Today, November/December 2023", "2024-01-10", M, "2023-11-01", "2023-12-31", Season),
+    // The winter that leads into the spring of 2012.
+    ("Perfusionist, Winter/Spring 2012", "2012-01-10", M, "2011-12-01", "2012-05-31", Season),
     ("several dates available in spring and summer 2024", "2024-01-10", M, "2024-03-01", "2024-08-31", Season),
     ("mid-May", "2024-02-10", M, "2024-05-01", "2024-05-31", Month),
     ("el miércoles 26 de junio", "2024-03-01", M, "2024-06-26", "2024-06-26", Day),
@@ -294,6 +298,8 @@ const TIMES: &[TimeRow] = &[
     ("Thursday 29th September\nHeld at 7 pm EST", "2022-06-01", None, "2022-09-29", "19:00", None, Some(America::New_York)),
     ("Thursday 29th September\nHeld at 7 pm EST", "2022-06-01", Some(Australia::Sydney), "2022-09-29", "19:00", None, Some(Australia::Sydney)),
     ("Thursday 29th September\nHeld at 7 pm EST", "2022-06-01", Some(Europe::London), "2022-09-29", "19:00", None, Some(America::New_York)),
+    ("Thursday 29th September. Held at 7 pm EST", "2022-06-01", Some(Australia::Sydney), "2022-09-29", "19:00", None, Some(Australia::Sydney)),
+    ("Saturday 22nd November 2025. Time: 09:30 - 16:00", "2025-09-10", Some(Europe::London), "2025-11-22", "09:30", Some("16:00"), Some(Europe::London)),
     ("5th November 23:59", "2024-03-01", None, "2024-11-05", "23:59", None, None),
     ("5th November 23:59", "2024-03-01", Some(Europe::London), "2024-11-05", "23:59", None, Some(Europe::London)),
     ("2024-06-11T09:00:00+02:00", "2024-01-10", None, "2024-06-11", "09:00", None, Some(chrono_tz::Etc::GMTMinus2)),
@@ -358,6 +364,8 @@ fn time_in_next_sentence_is_not_attached() {
     let c = ctx("2024-01-10", M, Some(Europe::London));
     let got = parse("Submit by 1 June. Registration opens 9am daily.", &c);
     assert_eq!(got.start, Some(d("2024-06-01")));
+    assert_eq!((got.start_time, got.timezone), (None, None));
+    let got = parse("Held on 1 June. Lunch at 12:30 is included.", &c);
     assert_eq!((got.start_time, got.timezone), (None, None));
     let got = parse("Thursday 29th September, held at 7 pm EST", &c);
     assert_eq!(got.start_time, NaiveTime::from_hms_opt(19, 0, 0));

@@ -105,8 +105,15 @@ impl Scanner<'_> {
             }
             match t.kind {
                 Kind::Num => return self.time_range(q, date).map(|t| (t, false)),
+                // A sentence that opens by saying when the event is held
+                // goes on about the same date ("Thursday 29th September.
+                // Held at 7 pm EST"); any other sentence is about
+                // something else.
                 Kind::Sym('.' | '!' | '?' | ';')
-                    if self.toks.get(q + 1).is_none_or(|n| n.space) =>
+                    if self.toks.get(q + 1).is_none_or(|n| n.space)
+                        && !self.word(q + 1).is_some_and(|w| {
+                            matches!(w, "held" | "starts" | "starting" | "begins" | "time")
+                        }) =>
                 {
                     break;
                 }

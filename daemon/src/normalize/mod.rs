@@ -9,6 +9,7 @@
 //! source.
 
 pub mod place;
+pub mod summary;
 pub mod when;
 
 use std::collections::HashMap;
@@ -16,7 +17,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use perfusion_index::{
-    DatePrecision, Deadline, DeadlineKind, Item, ItemKind, SourceRef, Status, When,
+    DatePrecision, Deadline, DeadlineKind, Item, ItemKind, Mode, SourceRef, Status, When,
 };
 use regex::Regex;
 use sha2::{Digest, Sha256};
@@ -94,6 +95,12 @@ pub fn item(raw: &RawItem, cx: &Context<'_>) -> Item {
     let dcx = date_context(cx, reference);
 
     let summary = summary_of(raw);
+    // A status the title does not show may be a sentence of its own
+    // ("Course is now full." in ELSO's status column).
+    let status = match status {
+        Status::Scheduled => status_in_text(&summary).unwrap_or(status),
+        said => said,
+    };
     let (when, mut deadlines) = match &raw.when {
         Some(structured) => (when::resolve(structured, source.timezone), Vec::new()),
         None => dates_of(raw, &title, kind, &dcx),
@@ -108,10 +115,14 @@ pub fn item(raw: &RawItem, cx: &Context<'_>) -> Item {
         }
     }
 
+    // Feeds and prose pages have no place field, but may say where on a
+    // line of the text ("Where: Sanibel Marriott Resort and Spa, ...").
     let (place, mut mode) = match &raw.place {
         Some(parts) if !parts.is_empty() => place::from_parts(parts),
         _ => raw
             .location
+            .clone()
+            .or_else(|| labelled_place(&summary))
             .as_deref()
             .map(|l| place::parse(&strip_label(l)))
             .unwrap_or_default(),
@@ -124,6 +135,10 @@ pub fn item(raw: &RawItem, cx: &Context<'_>) -> Item {
     ) && place.is_empty()
     {
         mode = None;
+    }
+    // A webinar is online by definition, whether or not its page says so.
+    if kind == ItemKind::Webinar && place.is_empty() {
+        mode = Some(Mode::Virtual);
     }
 
     let url = raw.link.clone().unwrap_or_else(|| cx.page_url.to_owned());
@@ -158,7 +173,11 @@ pub fn item(raw: &RawItem, cx: &Context<'_>) -> Item {
 /// The summary, with who runs the item (or offers the job) on a line of
 /// its own: the model has no field for it, and people search for it.
 fn summary_of(raw: &RawItem) -> String {
-    let summary = raw.summary.as_deref().map(text::fold).unwrap_or_default();
+    let summary = raw
+        .summary
+        .as_deref()
+        .map(|s| summary::clean(&text::fold(s)))
+        .unwrap_or_default();
     let Some(organizer) = raw.organizer.as_deref().map(text::one_line) else {
         return summary;
     };
@@ -201,10 +220,15 @@ pub fn stable_id(parts: &[&str]) -> String {
 }
 
 /// Words before a date that make it a deadline rather than the item's own
-/// date ("Deadline to submit is September 30, 2021", "submitted by July 9th").
+/// date ("Deadline to submit is September 30, 2021", "submitted by July
+/// 9th"), in English and the other languages of the sites: German
+/// "Anmeldeschluss", French "date limite" and "avant le", Spanish "fecha
+/// límite" and "antes del", Portuguese "prazo".
 static DEADLINE_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(deadline|due\b|closes|closing date|submit(?:ted)? by|no later than|until|before)[^.!?]{0,40}$")
-        .expect("a valid regex")
+    Regex::new(
+        r"(?i)(deadline|due\b|closes|closing date|submit(?:ted)? by|no later than|until|before|anmeldeschluss|einsendeschluss|bewerbungsschluss|date limite|avant le|fecha l[ií]mite|antes del|prazo)[^.!?]{0,40}$",
+    )
+    .expect("a valid regex")
 });
 
 /// The item's dates, and the deadlines among the dates of its text.
@@ -220,9 +244,11 @@ fn dates_of(
         kind,
         ItemKind::Course | ItemKind::Conference | ItemKind::Webinar
     );
-    // Feeds give no date field: an event's date is in its title.
+    // Feeds give no date field: an event's date is in its title. A label
+    // stays: it is the parser's cue ("Dates: 2023 (to be confirmed)" is a
+    // year, where "2023 (to be confirmed)" alone is a number in a phrase).
     let text = match &raw.date_text {
-        Some(t) => strip_label(t),
+        Some(t) => text::one_line(t),
         None if event_kind => title.to_owned(),
         None => String::new(),
     };
@@ -262,7 +288,7 @@ fn dates_of(
     }
     if when.start.is_none() && !text.is_empty() && deadlines.is_empty() && raw.date_text.is_some() {
         // Kept, never guessed: the raw text says what the source wrote.
-        when.text = text::one_line(&text);
+        when.text = strip_label(&text);
     }
     // A grant or deadline item whose only date is its deadline is dated by
     // that deadline, so it sorts and filters like everything else.
@@ -271,14 +297,13 @@ fn dates_of(
 
 fn deadline_kind(before: &str, kind: ItemKind) -> DeadlineKind {
     let sentence = last_sentence(before).to_lowercase();
-    if sentence.contains("abstract") {
+    let says = |words: &[&str]| words.iter().any(|w| sentence.contains(w));
+    // English, and the French, Spanish, Portuguese and German words.
+    if says(&["abstract", "résumé", "resumen", "resumo"]) {
         DeadlineKind::Abstract
-    } else if sentence.contains("regist") {
+    } else if says(&["regist", "inscri", "anmeld"]) {
         DeadlineKind::Registration
-    } else if sentence.contains("application")
-        || sentence.contains("apply")
-        || kind == ItemKind::Grant
-    {
+    } else if says(&["application", "apply", "bewerb"]) || kind == ItemKind::Grant {
         DeadlineKind::Application
     } else if kind == ItemKind::Job || sentence.contains("closing") {
         DeadlineKind::Closing
@@ -305,11 +330,17 @@ fn last_sentence(text: &str) -> &str {
     text[start..].trim()
 }
 
+/// Labels before a place, in the sites' languages ("Sede:" and "Lugar:" in
+/// Spanish, "Lieu:" in French, "Ort:" in German).
+const PLACE_LABELS: &str = "location|venue|place|where|lieu|ort|sede|lugar";
+
 /// A leading label ("Location:", "Posted Date:", "Dates:") removed.
 fn strip_label(text: &str) -> String {
     static LABEL: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^\s*(?:location|venue|place|date|dates|when|posted date|posted|lieu|fecha|datum|ort|data)\s*:\s*")
-            .expect("a valid regex")
+        Regex::new(&format!(
+            r"^\s*(?:{PLACE_LABELS}|date|dates|when|posted date|posted|fecha|datum|data)\s*:\s*"
+        ))
+        .expect("a valid regex")
     });
     let one = text::one_line(text);
     let lower = one.to_lowercase();
@@ -320,11 +351,42 @@ fn strip_label(text: &str) -> String {
     }
 }
 
+/// The place a text gives on a labelled line of its own ("Where: ...").
+fn labelled_place(text: &str) -> Option<String> {
+    static PLACE_LINE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(&format!(r"(?im)^\s*(?:{PLACE_LABELS})\s*:\s*(\S.*)$")).expect("a valid regex")
+    });
+    PLACE_LINE.captures(text).map(|c| c[1].trim().to_owned())
+}
+
 /// Status words in a title: "-POSTPONED-", "(Cancelled)", "FULL:".
 static STATUS_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:^|[\s(\[\-–—:*]+)(postponed|cancell?ed|rescheduled|sold out|fully booked|full)(?:[\s)\]\-–—:!*]+|$)")
         .expect("a valid regex")
 });
+
+/// A sentence that states the event's status: "Course is now full.",
+/// "The meeting has been cancelled.". Only an event noun as the subject and
+/// the status word at the end of the clause count, so "registration is
+/// now open" and "the course is full of hands-on stations" say nothing.
+static STATUS_SENTENCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:course|workshop|meeting|conference|congress|symposium|event|webinar|exam|examination)\s+(?:is|has\s+been|was)\s+(?:now\s+)?(full|sold\s+out|fully\s+booked|cancell?ed|postponed|rescheduled)\s*(?:[.!;,)]|$)",
+    )
+    .expect("a valid regex")
+});
+
+/// The status a text states in a sentence of its own, if any.
+fn status_in_text(text: &str) -> Option<Status> {
+    let caps = STATUS_SENTENCE.captures(text)?;
+    let word = caps[1].to_lowercase();
+    Some(match word.split_whitespace().next().unwrap_or_default() {
+        "postponed" => Status::Postponed,
+        "cancelled" | "canceled" => Status::Cancelled,
+        "rescheduled" => Status::Rescheduled,
+        _ => Status::Full,
+    })
+}
 
 /// A title without its status words, and the status they said.
 pub fn split_status(title: &str) -> (String, Status) {

@@ -192,6 +192,9 @@ const REGIONS: &[(&str, &str, &str)] = &[
     ("tasmania", "tas", "AU"),
 ];
 
+/// Names in [`COUNTRIES`] that are nations of the United Kingdom.
+const UK_NATIONS: &[&str] = &["england", "scotland", "wales", "northern ireland"];
+
 /// Words that make a place text mean "online".
 const VIRTUAL_WORDS: &[&str] = &[
     "virtual",
@@ -218,14 +221,10 @@ pub fn parse(text: &str) -> (Place, Option<Mode>) {
             && (lower.contains("in person")
                 || lower.contains("in-person")
                 || lower.contains("onsite")));
-    if online
-        && !hybrid
-        && lower
-            .split([',', ' ', '/'])
-            .filter(|w| !w.is_empty())
-            .count()
-            <= 2
-    {
+    // "Virtual", "Online via Zoom", "Live stream on YouTube": a way of
+    // attending, not a place. A place with a comma ("Online, hosted by
+    // Toronto General, Toronto, ON") still names one.
+    if online && !hybrid && !text.contains(',') {
         return (Place::default(), Some(Mode::Virtual));
     }
     // Remarks in brackets ("(Entrance West)", "(in person and online)") stay
@@ -244,6 +243,11 @@ pub fn parse(text: &str) -> (Place, Option<Mode>) {
         let key = last.to_lowercase();
         if let Some((_, code)) = COUNTRIES.iter().find(|(name, _)| *name == key) {
             place.country_code = Some((*code).to_owned());
+            // The nations of the United Kingdom are its regions, as a
+            // state is of the US: "Belfast, Northern Ireland".
+            if UK_NATIONS.contains(&key.as_str()) {
+                place.region = Some((*last).to_owned());
+            }
             parts.pop();
         }
     }
@@ -408,6 +412,40 @@ mod tests {
         assert_eq!(place.city.as_deref(), Some("Barcelona"));
         assert_eq!(place.country_code.as_deref(), Some("ES"));
         assert_eq!(parse("Kuwait").0.country_code.as_deref(), Some("KW"));
+        assert_eq!(
+            parse("Online via Zoom"),
+            (Place::default(), Some(Mode::Virtual))
+        );
+        assert_eq!(
+            parse("Live stream on YouTube"),
+            (Place::default(), Some(Mode::Virtual))
+        );
+        let (place, mode) = parse("Online, hosted by Toronto General, Toronto, ON");
+        assert_eq!(mode, Some(Mode::Virtual));
+        assert_eq!(place.city.as_deref(), Some("Toronto"));
+    }
+
+    #[test]
+    fn uk_nations_are_regions_of_gb() {
+        assert_eq!(
+            split("ICC Belfast, Belfast, Northern Ireland"),
+            (
+                s("ICC Belfast"),
+                s("Belfast"),
+                s("Northern Ireland"),
+                s("GB")
+            )
+        );
+        assert_eq!(
+            split("Golden Jubilee National Hospital, Clydebank, Scotland"),
+            (
+                s("Golden Jubilee National Hospital"),
+                s("Clydebank"),
+                s("Scotland"),
+                s("GB")
+            )
+        );
+        assert_eq!(split("London, UK"), (None, s("London"), None, s("GB")));
     }
 
     fn parts(venue: &str, city: &str, region: &str, country: &str) -> RawPlace {

@@ -88,7 +88,7 @@ async fn a_malformed_feed_and_a_missing_page_fail_only_their_sources() {
         .sources;
     let by_id = |id: &str| sources.iter().find(|s| s.id == id).expect(id);
     assert_eq!(by_id("ipa-news").outcome(), pb::RunOutcome::Ok);
-    assert_eq!(by_id("ipa-news").item_count, 3);
+    assert_eq!(by_id("ipa-news").item_count, 6);
     let broken = by_id("broken-feed");
     assert_eq!(broken.outcome(), pb::RunOutcome::Failed);
     assert!(
@@ -107,7 +107,7 @@ async fn a_malformed_feed_and_a_missing_page_fail_only_their_sources() {
 
     assert_eq!(
         all_items(&daemon).await.len(),
-        3,
+        6,
         "the good source is unharmed"
     );
 }
@@ -130,7 +130,7 @@ async fn a_source_that_fails_after_a_good_run_keeps_its_items() {
     assert!(report.error.is_some());
     assert_eq!(
         all_items(&daemon).await.len(),
-        3,
+        6,
         "the last good items stay searchable"
     );
 }

@@ -343,6 +343,9 @@ async fn the_atom_feed_lists_the_newest_items_of_a_kind() {
             "Adapting and Applying Student-Centered Learning in a Perfusion Clinical Rotation",
             "ECPR and Resuscitative ECMO",
             "Guidelines for ECMO in COVID-19 patients",
+            "Heart to Heart Mission: 400 patients and counting",
+            "Honduras Mission",
+            "LivaNova Reports Cyberattack Compromising US Patients’ Data",
             "Perfusion Measures and Outcomes (PERForm) Registry: First Annual Report",
             "Quantifying Potential Fluid Transfused Through Pressure Monitoring and Circuit Flushes in Pediatric ECMO Patients",
         ]

@@ -97,7 +97,7 @@ async fn search_json_is_for_scripts_and_show_prints_one_item() {
     .unwrap();
     let (code, value, show) = out;
     assert_eq!(code, Some(0));
-    assert_eq!(value["total_hits"], 3);
+    assert_eq!(value["total_hits"], 6);
     let items = value["items"].as_array().unwrap();
     assert!(
         items

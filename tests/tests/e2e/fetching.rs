@@ -40,6 +40,7 @@ impl Seen {
     }
 }
 
+/// IPA's feed: six posts.
 fn ipa_feed() -> Vec<u8> {
     std::fs::read(fixture_sites().join("iperfusion.org/feed/index")).unwrap()
 }
@@ -167,7 +168,7 @@ async fn a_304_costs_no_parsing_and_no_index_write() {
     );
     let store = daemon.daemon.store();
     let before = items_of(store, "");
-    assert_eq!(before.len(), 3);
+    assert_eq!(before.len(), 6);
 
     let report = runner.run_source("etag0").await.unwrap();
     assert_eq!(report.outcome, Outcome::NotModified);
@@ -175,7 +176,7 @@ async fn a_304_costs_no_parsing_and_no_index_write() {
     assert_eq!(*server.seen.if_none_match.lock().unwrap(), ["\"v1\""]);
     // Nothing was rewritten: the items are exactly as they were.
     assert_eq!(items_of(store, ""), before);
-    assert_eq!(runner.states().get("etag0").last_run_items, 3);
+    assert_eq!(runner.states().get("etag0").last_run_items, 6);
 }
 
 #[tokio::test]
@@ -300,7 +301,7 @@ async fn a_hanging_server_times_out_and_the_others_are_unaffected() {
         "a timeout is transient: the source backs off"
     );
     assert_eq!(states.get("etag1").outcome, Outcome::Ok);
-    assert_eq!(daemon.daemon.runner().item_count("etag1"), 3);
+    assert_eq!(daemon.daemon.runner().item_count("etag1"), 6);
 }
 
 #[tokio::test]
@@ -356,7 +357,7 @@ async fn invalid_utf8_harms_nothing() {
 async fn a_500_after_a_good_run_keeps_the_items() {
     let (_server, daemon) = start(&["/flaky/feed/"]).await;
     let runner = daemon.daemon.runner();
-    assert_eq!(runner.item_count("flaky0"), 3);
+    assert_eq!(runner.item_count("flaky0"), 6);
     let report = runner.run_source("flaky0").await.unwrap();
     assert_eq!(report.outcome, Outcome::Failed);
     assert!(
@@ -374,7 +375,7 @@ async fn a_500_after_a_good_run_keeps_the_items() {
     );
     assert_eq!(
         runner.item_count("flaky0"),
-        3,
+        6,
         "nothing withdrawn on a failed run"
     );
 }

@@ -1,11 +1,18 @@
 //! End-to-end tests: the real sources.toml against a loopback fixture
 //! server, the daemon in-process, the real gRPC client and the binaries.
 //! Every expectation is written by hand from the fixture pages.
+//!
+//! `federation` reads every source's page and compares every item with the
+//! items written down by hand in `tests/fixtures/expected/`; `replay` runs
+//! every source through the binary. The other tests read the sources of
+//! ELSO's home page and IPA's feed only ([`HOME_SOURCES`]), so they keep
+//! their expectations when a source is added.
 
 mod bad_input;
 mod calendar;
 mod cli;
 mod crash;
+mod federation;
 mod fetching;
 mod lifecycle;
 mod paging;
@@ -14,24 +21,15 @@ mod search;
 mod service;
 
 use perfusion_proto::v1 as pb;
-use perfusion_tests::{FixtureServer, TestDaemon, config_from, fixture_sites, real_config_text};
+use perfusion_tests::{
+    FixtureServer, HOME_SOURCES, TestDaemon, config_from, fixture_sites, real_config_text_of,
+};
 
-/// The sources the search, service, calendar and CLI tests were written
-/// by hand from: ELSO's home page and IPA's feed. Sources added to
-/// sources.toml since have their expectations of their own
-/// (tests/fixtures/expected, replay.rs), so adding one does not change
-/// what these tests see.
-pub const HAND_CHECKED_SOURCES: &[&str] =
-    &["elso-meetings", "elso-courses", "elso-notices", "ipa-news"];
-
-/// A daemon that has read the real sources of [`HAND_CHECKED_SOURCES`]
-/// from the fixture server, with the real calendars.
+/// A daemon that has read the sources of ELSO's home page and IPA's feed
+/// (from the real sources.toml) from the fixture server.
 pub async fn daemon_on_fixtures() -> (FixtureServer, TestDaemon) {
     let server = FixtureServer::start(fixture_sites()).await;
-    let mut config = config_from(&server.rewrite(&real_config_text()));
-    config
-        .sources
-        .retain(|s| HAND_CHECKED_SOURCES.contains(&s.id.as_str()));
+    let config = config_from(&server.rewrite(&real_config_text_of(HOME_SOURCES)));
     let daemon = TestDaemon::start(config).await;
     (server, daemon)
 }

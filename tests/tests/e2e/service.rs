@@ -71,7 +71,7 @@ async fn list_sources_shows_each_run_and_count() {
             ("elso-meetings", "ELSO", pb::RunOutcome::Ok, 3, 3),
             ("elso-courses", "ELSO", pb::RunOutcome::Ok, 4, 4),
             ("elso-notices", "ELSO", pb::RunOutcome::Ok, 4, 4),
-            ("ipa-news", "IPA", pb::RunOutcome::Ok, 3, 3),
+            ("ipa-news", "IPA", pb::RunOutcome::Ok, 6, 6),
         ]
     );
     for s in &sources {
