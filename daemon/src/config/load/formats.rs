@@ -3,11 +3,7 @@
 //! window, tribe_json's pages. A key of another format than the source's
 //! is named as such.
 
-use std::ops::Range;
-
-use toml::de::DeValue;
-
-use super::{Cx, SOURCE_KEYS, Table, as_table, nearest, type_name};
+use super::{Cx, SOURCE_KEYS, Table, as_table, nearest, strings_of};
 use crate::config::{
     BlockField, DEFAULT_MAX_PAGES, DEFAULT_WINDOW_DAYS, FORMATS, Format, HtmlBlocks, HtmlList,
     Ical, Labels, MAX_PAGES_LIMIT, Selector, TribeJson,
@@ -247,31 +243,8 @@ fn read_labels(cx: &mut Cx<'_>, t: &mut Table<'_, '_>) -> Labels {
             );
             continue;
         };
-        let texts: Vec<(String, Range<usize>)> = match value.get_ref() {
-            DeValue::String(s) => vec![(s.to_string(), value.span())],
-            DeValue::Array(items) => items
-                .iter()
-                .filter_map(|v| match v.get_ref() {
-                    DeValue::String(s) => Some((s.to_string(), v.span())),
-                    other => {
-                        cx.error(
-                            v.span(),
-                            format!("label `{name}` must hold strings, not {}", type_name(other)),
-                        );
-                        None
-                    }
-                })
-                .collect(),
-            other => {
-                cx.error(
-                    value.span(),
-                    format!(
-                        "label `{name}` must be a string or an array of strings, not {}",
-                        type_name(other)
-                    ),
-                );
-                continue;
-            }
+        let Some(texts) = strings_of(cx, value, &format!("label `{name}`")) else {
+            continue;
         };
         let mut kept = Vec::new();
         for (text, span) in texts {

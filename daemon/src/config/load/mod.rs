@@ -162,34 +162,9 @@ impl<'t, 'i> Table<'t, 'i> {
 
     /// An array of strings; a lone string is taken as an array of one.
     fn strings(&mut self, cx: &mut Cx<'_>, key: &str) -> Vec<(String, Range<usize>)> {
-        let Some(value) = self.get(key) else {
-            return Vec::new();
-        };
-        match value.get_ref() {
-            DeValue::String(s) => vec![(s.to_string(), value.span())],
-            DeValue::Array(items) => items
-                .iter()
-                .filter_map(|v| match v.get_ref() {
-                    DeValue::String(s) => Some((s.to_string(), v.span())),
-                    other => {
-                        cx.error(
-                            v.span(),
-                            format!("`{key}` must hold strings, not {}", type_name(other)),
-                        );
-                        None
-                    }
-                })
-                .collect(),
-            other => {
-                cx.error(
-                    value.span(),
-                    format!(
-                        "`{key}` must be an array of strings, not {}",
-                        type_name(other)
-                    ),
-                );
-                Vec::new()
-            }
+        match self.get(key) {
+            Some(value) => strings_of(cx, value, &format!("`{key}`")).unwrap_or_default(),
+            None => Vec::new(),
         }
     }
 
@@ -208,6 +183,44 @@ impl<'t, 'i> Table<'t, 'i> {
                 key.span(),
                 format!("unknown key `{name}` in {}{hint}", self.name),
             );
+        }
+    }
+}
+
+/// A string or an array of strings, each with its span; `what` names the
+/// value in messages ("`kinds`", "label `date`"). `None` (and an error) when
+/// it is neither.
+fn strings_of(
+    cx: &mut Cx<'_>,
+    value: &Value<'_>,
+    what: &str,
+) -> Option<Vec<(String, Range<usize>)>> {
+    match value.get_ref() {
+        DeValue::String(s) => Some(vec![(s.to_string(), value.span())]),
+        DeValue::Array(items) => Some(
+            items
+                .iter()
+                .filter_map(|v| match v.get_ref() {
+                    DeValue::String(s) => Some((s.to_string(), v.span())),
+                    other => {
+                        cx.error(
+                            v.span(),
+                            format!("{what} must hold strings, not {}", type_name(other)),
+                        );
+                        None
+                    }
+                })
+                .collect(),
+        ),
+        other => {
+            cx.error(
+                value.span(),
+                format!(
+                    "{what} must be a string or an array of strings, not {}",
+                    type_name(other)
+                ),
+            );
+            None
         }
     }
 }
