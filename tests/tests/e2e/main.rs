@@ -14,6 +14,7 @@ mod cli;
 mod crash;
 mod federation;
 mod fetching;
+mod fuzz_corpus;
 mod lifecycle;
 mod paging;
 mod replay;

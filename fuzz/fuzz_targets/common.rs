@@ -1,0 +1,124 @@
+//! What the fuzz targets check, shared with the test that replays their
+//! corpora on every test run (`tests/tests/e2e/fuzz_corpus.rs`).
+//!
+//! - [`dates`]: the date parser on any text never panics; its spans lie in
+//!   the text, on character boundaries, in order, without overlap; no range
+//!   ends before it starts; a date without a first day is `unknown`.
+//! - [`page`]: a page body read by a source of one format exactly as a run
+//!   reads it (extract, then normalise) never panics; every item has a
+//!   title and no range ends before it starts.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use perfusion_index::DatePrecision;
+use perfusiond::config;
+use perfusiond::dates::{self, DateContext, DateOrder};
+use perfusiond::fetch::{Fetched, Validators};
+use perfusiond::{extract, normalize};
+
+/// Each extractor target: its name, its source's format keys as in
+/// sources.toml, and the content type its pages are served with.
+pub const PAGES: &[(&str, &str, &str)] = &[
+    (
+        "html_list",
+        r#"format = "html_list"
+item = "li, .event"
+title = "h3, a"
+date = ".date, time@datetime"
+location = ".place"
+summary = "p"
+posted = ".posted"
+next = "a.next""#,
+        "text/html",
+    ),
+    (
+        "html_blocks",
+        r#"format = "html_blocks"
+container = "main, body"
+split = "h2, h3"
+labels = { date = ["Date", "Dates"], location = "Location", organizer = "Organization", link = ["Program", "Programme"] }"#,
+        "text/html",
+    ),
+    ("feed", r#"format = "feed""#, "application/rss+xml"),
+    (
+        "ical",
+        r#"format = "ical"
+window_days = 365"#,
+        "text/calendar",
+    ),
+    ("tribe_json", r#"format = "tribe_json""#, "application/json"),
+    ("jsonld", r#"format = "jsonld""#, "text/html"),
+];
+
+/// Checks the date parser on `data`, when it is text.
+pub fn dates(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let reference = NaiveDate::from_ymd_opt(2024, 6, 1).expect("a valid date");
+    for (order, timezone) in [
+        (DateOrder::Mdy, Some(chrono_tz::America::Los_Angeles)),
+        (DateOrder::Dmy, Some(chrono_tz::Australia::Sydney)),
+        (DateOrder::Mdy, None),
+    ] {
+        let cx = DateContext {
+            reference,
+            order,
+            timezone,
+        };
+        let mut last_end = 0;
+        for found in dates::find_all(text, &cx) {
+            let span = found.span.clone();
+            assert!(span.start >= last_end, "spans overlap: {text:?}");
+            assert!(span.start < span.end && span.end <= text.len());
+            assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
+            last_end = span.end;
+            check_date(&found.date, text);
+        }
+        check_date(&dates::parse(text, &cx), text);
+    }
+}
+
+fn check_date(date: &dates::ParsedDate, text: &str) {
+    match (date.start, date.end) {
+        (Some(start), Some(end)) => assert!(start <= end, "backwards range from {text:?}"),
+        (None, None) => assert_eq!(date.precision, DatePrecision::Unknown, "{text:?}"),
+        _ => {}
+    }
+}
+
+/// Reads `body` as a page of the extractor target named `target`.
+pub fn page(target: &str, body: &[u8]) {
+    let (_, format, content_type) = PAGES
+        .iter()
+        .find(|(name, _, _)| *name == target)
+        .expect("a known target");
+    let text = format!(
+        "version = 1\n[[source]]\nid = \"fuzz\"\norg = \"Fuzz\"\nurl = \"https://fuzz.example/page/\"\nkind = \"course\"\ntimezone = \"Europe/Berlin\"\n{format}\n"
+    );
+    let config = config::parse(&text, std::path::Path::new("fuzz.toml")).expect("a valid config");
+    let source = &config.sources[0];
+    let now: DateTime<Utc> = "2024-06-01T12:00:00Z".parse().expect("a valid time");
+    let fetched = Fetched {
+        url: source.url.clone(),
+        content_type: Some((*content_type).to_owned()),
+        body: body.to_vec(),
+        page_date: Some(now),
+        validators: Validators::default(),
+    };
+    let Ok(raw) = extract::extract(&source.format, &fetched) else {
+        return;
+    };
+    let page_url = fetched.url.to_string();
+    let cx = normalize::Context {
+        source,
+        page_url: &page_url,
+        page_date: now.date_naive(),
+        now,
+    };
+    for item in normalize::items(&raw, &cx) {
+        assert!(!item.title.trim().is_empty(), "an item without a title");
+        if let (Some(start), Some(end)) = (item.when.start, item.when.end) {
+            assert!(start <= end, "{start} after {end}: {:?}", item.title);
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! The `tribe_json` extractor on arbitrary bytes, read as a run reads a page
+//! (see `common::page`).
+
+#![no_main]
+
+mod common;
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| common::page("tribe_json", data));
