@@ -86,21 +86,41 @@ fn check_date(date: &dates::ParsedDate, text: &str) {
     }
 }
 
+/// The config of each target's source, parsed once: parsing (selectors,
+/// regexes) costs far more than reading a small page.
+fn config_of(target: &str) -> &'static config::Config {
+    static CONFIGS: std::sync::OnceLock<Vec<config::Config>> = std::sync::OnceLock::new();
+    let configs = CONFIGS.get_or_init(|| {
+        PAGES
+            .iter()
+            .map(|(_, format, _)| {
+                let text = format!(
+                    "version = 1\n[[source]]\nid = \"fuzz\"\norg = \"Fuzz\"\nurl = \"https://fuzz.example/page/\"\nkind = \"course\"\ntimezone = \"Europe/Berlin\"\n{format}\n"
+                );
+                config::parse(&text, std::path::Path::new("fuzz.toml")).expect("a valid config")
+            })
+            .collect()
+    });
+    let at = PAGES
+        .iter()
+        .position(|(name, _, _)| *name == target)
+        .expect("a known target");
+    &configs[at]
+}
+
 /// Reads `body` as a page of the extractor target named `target`.
 pub fn page(target: &str, body: &[u8]) {
-    let (_, format, content_type) = PAGES
+    let config = config_of(target);
+    let content_type = PAGES
         .iter()
         .find(|(name, _, _)| *name == target)
+        .map(|(_, _, ct)| *ct)
         .expect("a known target");
-    let text = format!(
-        "version = 1\n[[source]]\nid = \"fuzz\"\norg = \"Fuzz\"\nurl = \"https://fuzz.example/page/\"\nkind = \"course\"\ntimezone = \"Europe/Berlin\"\n{format}\n"
-    );
-    let config = config::parse(&text, std::path::Path::new("fuzz.toml")).expect("a valid config");
     let source = &config.sources[0];
     let now: DateTime<Utc> = "2024-06-01T12:00:00Z".parse().expect("a valid time");
     let fetched = Fetched {
         url: source.url.clone(),
-        content_type: Some((*content_type).to_owned()),
+        content_type: Some(content_type.to_owned()),
         body: body.to_vec(),
         page_date: Some(now),
         validators: Validators::default(),
