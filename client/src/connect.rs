@@ -99,6 +99,17 @@ pub fn classify(status: &tonic::Status, addr: &str) -> Failure {
             format!("invalid request: {}", status.message()),
         ),
         Code::NotFound => Failure::new(exit::NOTHING, status.message().to_owned()),
+        Code::Unauthenticated => Failure::new(
+            exit::USAGE,
+            format!(
+                "the daemon refused: {}\nset PERFUSION_ADMIN_TOKEN (or pass --token) to the token perfusiond was started with",
+                status.message()
+            ),
+        ),
+        Code::ResourceExhausted => Failure::new(
+            exit::OTHER,
+            format!("the daemon is busy: {}", status.message()),
+        ),
         Code::Unavailable => unreachable(addr),
         Code::Unimplemented => Failure::new(
             exit::OTHER,
