@@ -220,7 +220,8 @@ async fn the_daemon_will_not_start_exposed_or_with_bad_tls_files() {
 
 #[tokio::test]
 async fn tls_serves_grpc_and_https_to_clients_trusting_the_ca_and_not_plain_text() {
-    let made = rcgen::generate_simple_self_signed(vec![HOST.to_owned()]).unwrap();
+    let made =
+        rcgen::generate_simple_self_signed(vec![HOST.to_owned(), "127.0.0.1".to_owned()]).unwrap();
     let (cert_pem, key_pem) = (made.cert.pem(), made.signing_key.serialize_pem());
     let tls = TlsFiles::from_pem(
         cert_pem.clone().into_bytes(),
@@ -293,6 +294,29 @@ async fn tls_serves_grpc_and_https_to_clients_trusting_the_ca_and_not_plain_text
         Err(_) => true,
     };
     assert!(plain, "plain gRPC to the TLS port must fail");
+
+    // The CLI, trusting the CA named by PERFUSION_CA_CERT.
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &cert_pem).unwrap();
+    let addr = format!("https://127.0.0.1:{}", d.grpc.port());
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(binary("perfusion"))
+            .args(["--addr", &addr, "sources", "--json"])
+            .env_remove("PERFUSION_ADDR")
+            .env("PERFUSION_CA_CERT", &ca)
+            .output()
+            .expect("perfusion runs")
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"ipa-news\""));
 }
 
 #[tokio::test]
