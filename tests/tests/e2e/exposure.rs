@@ -391,6 +391,14 @@ async fn limits_answer_with_the_status_a_client_understands() {
     let e = client.search(many).await.unwrap_err();
     assert_eq!(e.code(), tonic::Code::InvalidArgument);
     assert_eq!(e.message(), "countries: 40 values; at most 32 are accepted");
+    // Metadata over 16 KiB is refused by HTTP/2 before the service (and
+    // the rate limit) sees the request.
+    let mut padded = tonic::Request::new(pb::ListSourcesRequest {});
+    padded
+        .metadata_mut()
+        .insert("x-padding", "p".repeat(20 * 1024).parse().unwrap());
+    assert!(client.list_sources(padded).await.is_err());
+    let mut client = plain_client(d.grpc).await;
     for _ in 0..3 {
         client
             .list_sources(pb::ListSourcesRequest {})
