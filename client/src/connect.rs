@@ -1,7 +1,7 @@
 //! Reaching the daemon, and turning gRPC failures into advice and exit codes.
 
 use perfusion_proto::v1::aggregator_service_client::AggregatorServiceClient as Client;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
 use crate::exit;
 
@@ -37,12 +37,40 @@ pub async fn client(addr: &str) -> Result<Client<Channel>, Failure> {
             format!("--addr {addr:?} is not a valid address: {e}"),
         )
     })?;
+    let endpoint = if addr.starts_with("https://") {
+        endpoint
+            .tls_config(tls_config()?)
+            .map_err(|e| Failure::new(exit::USAGE, format!("TLS for {addr}: {e}")))?
+    } else {
+        endpoint
+    };
     let channel = endpoint
         .connect_timeout(std::time::Duration::from_secs(5))
         .connect()
         .await
         .map_err(|_| unreachable(&addr))?;
     Ok(Client::new(channel))
+}
+
+/// The environment variable naming a CA certificate (PEM) to trust for an
+/// `https://` daemon, such as a self-signed one.
+pub const CA_CERT_ENV: &str = "PERFUSION_CA_CERT";
+
+/// TLS to an `https://` daemon: the system's roots, or only the CA in
+/// `PERFUSION_CA_CERT` when it is set.
+fn tls_config() -> Result<ClientTlsConfig, Failure> {
+    match std::env::var_os(CA_CERT_ENV) {
+        Some(path) => {
+            let pem = std::fs::read(&path).map_err(|e| {
+                Failure::new(
+                    exit::USAGE,
+                    format!("{CA_CERT_ENV}={}: cannot read: {e}", path.to_string_lossy()),
+                )
+            })?;
+            Ok(ClientTlsConfig::new().ca_certificate(Certificate::from_pem(pem)))
+        }
+        None => Ok(ClientTlsConfig::new().with_native_roots()),
+    }
 }
 
 fn unreachable(addr: &str) -> Failure {
@@ -99,6 +127,17 @@ pub fn classify(status: &tonic::Status, addr: &str) -> Failure {
             format!("invalid request: {}", status.message()),
         ),
         Code::NotFound => Failure::new(exit::NOTHING, status.message().to_owned()),
+        Code::Unauthenticated => Failure::new(
+            exit::USAGE,
+            format!(
+                "the daemon refused: {}\nset PERFUSION_ADMIN_TOKEN (or pass --token) to the token perfusiond was started with",
+                status.message()
+            ),
+        ),
+        Code::ResourceExhausted => Failure::new(
+            exit::OTHER,
+            format!("the daemon is busy: {}", status.message()),
+        ),
         Code::Unavailable => unreachable(addr),
         Code::Unimplemented => Failure::new(
             exit::OTHER,

@@ -2,9 +2,9 @@
 //! It asks a running `perfusiond` over gRPC and prints tables for people and
 //! JSON (`--json`) for scripts.
 //!
-//! Exit codes: 0 results, 1 no results (or no such item), 2 usage or a
-//! request the daemon refused as invalid, 3 daemon unreachable, 4 any other
-//! error.
+//! Exit codes: 0 results, 1 no results (or no such item), 2 usage, a
+//! request the daemon refused as invalid, or a missing or wrong admin
+//! token, 3 daemon unreachable, 4 any other error.
 
 mod cmd;
 mod connect;
@@ -67,7 +67,8 @@ pub mod exit {
     pub const FOUND: u8 = 0;
     /// No results.
     pub const NOTHING: u8 = 1;
-    /// Usage, or a request the daemon refused as invalid.
+    /// Usage, a request the daemon refused as invalid, or a missing or
+    /// wrong admin token.
     pub const USAGE: u8 = 2;
     /// The daemon cannot be reached.
     pub const UNREACHABLE: u8 = 3;

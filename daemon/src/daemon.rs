@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
+use crate::exposure::Exposure;
 use crate::fetch::Fetcher;
 use crate::grpc::{self, AggregatorServiceImpl};
 use crate::http::{self, HttpState};
@@ -110,10 +111,23 @@ impl Daemon {
 
     /// Serves gRPC on `grpc` and HTTP on `http`, runs a first full cycle,
     /// then each source on its schedule, until `shutdown` is cancelled.
+    /// Plain text, no admin token, the default limits.
     pub async fn serve(
         self: Arc<Self>,
         grpc: TcpListener,
         http: TcpListener,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<()> {
+        self.serve_with(grpc, http, Exposure::default(), shutdown)
+            .await
+    }
+
+    /// [`Daemon::serve`] with the admin token, TLS and limits of `exposure`.
+    pub async fn serve_with(
+        self: Arc<Self>,
+        grpc: TcpListener,
+        http: TcpListener,
+        exposure: Exposure,
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
         let grpc_addr = grpc.local_addr()?;
@@ -122,17 +136,20 @@ impl Daemon {
             self.store.clone(),
             Arc::clone(&self.runner),
             Arc::clone(&self.metrics),
-        );
-        let server = tokio::spawn(grpc::serve(
-            service,
-            grpc,
-            shutdown.clone().cancelled_owned(),
-        ));
+        )
+        .with_admin_token(exposure.admin_token.clone());
+        let server = {
+            let exposure = exposure.clone();
+            let shutdown = shutdown.clone().cancelled_owned();
+            tokio::spawn(async move { grpc::serve(service, grpc, &exposure, shutdown).await })
+        };
         let router = http::router(HttpState {
             store: self.store.clone(),
             config: Arc::new(self.runner.config().clone()),
             metrics: Arc::clone(&self.metrics),
         });
+        let router = http::guarded(router, exposure.limits);
+        let http = crate::tls::HttpListener::new(http, exposure.tls.as_ref())?;
         let web = tokio::spawn(http::serve(
             router,
             http,
@@ -141,6 +158,8 @@ impl Daemon {
         tracing::info!(
             %grpc_addr,
             %http_addr,
+            tls = exposure.tls.is_some(),
+            admin_token = exposure.admin_token.is_some(),
             sources = self.runner.config().sources.len(),
             "serving"
         );

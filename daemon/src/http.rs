@@ -12,23 +12,28 @@
 //! a matching `If-None-Match` with 304, so a phone refreshing every few
 //! hours costs a hash, not a download. A bad parameter gets 400 with a
 //! message naming it; an unknown calendar 404.
+//!
+//! Every request first passes [`guard`]: a per-address rate limit (429 with
+//! `Retry-After`), caps on the request target (414) and on header bytes
+//! (431), then a global concurrency limit; see [`crate::exposure::Limits`].
 
 use std::sync::Arc;
 
+use crate::config::Config;
+use crate::export::{self, ExportError, atom};
+use crate::exposure::{Limits, RateLimiter};
+use crate::grpc::convert;
+use crate::tls::HttpListener;
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::Utc;
 use perfusion_index::IndexStore;
 use perfusion_proto::v1 as pb;
 use sha2::{Digest, Sha256};
-use tokio::net::TcpListener;
-
-use crate::config::Config;
-use crate::export::{self, ExportError, atom};
-use crate::grpc::convert;
 
 /// The longest query string accepted, in bytes.
 const MAX_QUERY_BYTES: usize = 2048;
@@ -55,15 +60,100 @@ pub fn router(state: HttpState) -> Router {
         .with_state(state)
 }
 
+/// `router` behind the limits: rate, request target, headers, concurrency.
+pub fn guarded(router: Router, limits: Limits) -> Router {
+    let guard_state = Guard {
+        limiter: RateLimiter::new(&limits),
+        limits,
+    };
+    router
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            limits.max_concurrent_requests,
+        ))
+        .layer(axum::middleware::from_fn_with_state(guard_state, guard))
+}
+
 /// Serves `router` on `listener` until `shutdown` completes.
 pub async fn serve(
     router: Router,
-    listener: TcpListener,
+    listener: HttpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<PeerAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// The address a request came from, for the rate limit.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub std::net::SocketAddr);
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, HttpListener>>
+    for PeerAddr
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, HttpListener>) -> Self {
+        Self(*stream.remote_addr())
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Guard {
+    limiter: RateLimiter,
+    limits: Limits,
+}
+
+/// Refuses a request over the limits before any work is done for it.
+async fn guard(State(guard): State<Guard>, request: Request, next: Next) -> Response {
+    let limits = &guard.limits;
+    if let Some(ConnectInfo(PeerAddr(peer))) = request.extensions().get::<ConnectInfo<PeerAddr>>()
+        && let Err(wait) = guard.limiter.check(peer.ip())
+    {
+        let mut response = plain(
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!(
+                "too many requests from {}: at most {} at once and {} a minute; try again in {} s",
+                peer.ip(),
+                limits.rate_burst,
+                limits.rate_per_minute,
+                wait.as_secs()
+            ),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+        return response;
+    }
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |pq| pq.as_str().len());
+    if target > limits.max_uri_bytes {
+        return plain(
+            StatusCode::URI_TOO_LONG,
+            &format!(
+                "the request target is {target} bytes; at most {} are accepted (the query string at most {MAX_QUERY_BYTES})",
+                limits.max_uri_bytes
+            ),
+        );
+    }
+    let header_bytes: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if header_bytes > limits.max_header_bytes {
+        return plain(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            &format!(
+                "the request's headers are {header_bytes} bytes; at most {} are accepted",
+                limits.max_header_bytes
+            ),
+        );
+    }
+    next.run(request).await
 }
 
 async fn metrics(State(state): State<HttpState>) -> Response {

@@ -17,12 +17,14 @@
 //!   [`scheduler`] runs each on its cron schedule;
 //! - [`index_task`] owns the index's single writer;
 //! - [`grpc`] serves `perfusion.v1.AggregatorService`;
-//! - [`export`] writes iCalendar and Atom, which [`http`] serves.
+//! - [`export`] writes iCalendar and Atom, which [`http`] serves;
+//! - [`exposure`] and [`tls`] guard both servers: admin token, limits, TLS.
 
 pub mod config;
 pub mod daemon;
 pub mod dates;
 pub mod export;
+pub mod exposure;
 pub mod extract;
 pub mod fetch;
 pub mod grpc;
@@ -33,5 +35,6 @@ pub mod normalize;
 pub mod runner;
 pub mod scheduler;
 pub mod state;
+pub mod tls;
 
 pub use daemon::{Daemon, Options};

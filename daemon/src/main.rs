@@ -7,11 +7,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
+use perfusiond::exposure::{self, ADMIN_TOKEN_ENV, AdminToken, Exposure};
 use perfusiond::state::Outcome;
+use perfusiond::tls::{self, TlsFiles};
 use perfusiond::{Daemon, Options, config};
 use tokio_util::sync::CancellationToken;
 
-/// Exit code for a configuration that does not validate.
+/// Exit code for a configuration that cannot be used: sources.toml, the
+/// TLS files, or a non-loopback address without an admin token.
 const EXIT_CONFIG: u8 = 2;
 
 /// The events aggregator of the perfusion and ECMO community.
@@ -42,6 +45,36 @@ struct Args {
     /// Validate the configuration and exit.
     #[arg(long)]
     check: bool,
+    /// Serve gRPC and HTTP over TLS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, value_name = "PATH")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "PATH")]
+    tls_key: Option<PathBuf>,
+}
+
+/// The admin token, TLS and limits from the flags and the environment, or
+/// why the daemon must not start.
+fn exposure_of(args: &Args) -> Result<Exposure, String> {
+    let admin_token = std::env::var(ADMIN_TOKEN_ENV)
+        .ok()
+        .and_then(|t| AdminToken::new(&t));
+    exposure::check_listen_addrs(
+        &[
+            ("--grpc-addr", args.grpc_addr),
+            ("--http-addr", args.http_addr),
+        ],
+        admin_token.as_ref(),
+    )?;
+    let tls = match tls::paths(args.tls_cert.clone(), args.tls_key.clone())? {
+        Some((cert, key)) => Some(TlsFiles::load(&cert, &key)?),
+        None => None,
+    };
+    Ok(Exposure {
+        admin_token,
+        tls,
+        limits: exposure::Limits::default(),
+    })
 }
 
 fn main() -> ExitCode {
@@ -69,6 +102,17 @@ fn main() -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
+    let exposure = if args.once {
+        Exposure::default()
+    } else {
+        match exposure_of(&args) {
+            Ok(exposure) => exposure,
+            Err(e) => {
+                eprintln!("perfusiond: {e}");
+                return ExitCode::from(EXIT_CONFIG);
+            }
+        }
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -76,7 +120,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(args, config)) {
+    match runtime.block_on(run(args, config, exposure)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("perfusiond: {e:#}");
@@ -85,7 +129,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(args: Args, config: config::Config) -> anyhow::Result<ExitCode> {
+async fn run(args: Args, config: config::Config, exposure: Exposure) -> anyhow::Result<ExitCode> {
     let daemon = Arc::new(Daemon::open(Options {
         config,
         data_dir: Some(args.data_dir),
@@ -127,7 +171,7 @@ async fn run(args: Args, config: config::Config) -> anyhow::Result<ExitCode> {
     let http = bind(args.http_addr).await?;
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
-    daemon.serve(grpc, http, shutdown).await?;
+    daemon.serve_with(grpc, http, exposure, shutdown).await?;
     Ok(ExitCode::SUCCESS)
 }
 

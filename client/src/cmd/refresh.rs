@@ -15,21 +15,33 @@ pub struct Cmd {
     /// Print JSON for scripts.
     #[arg(long)]
     json: bool,
+    /// The daemon's admin token, when it has one (see the daemon's README).
+    #[arg(long, env = "PERFUSION_ADMIN_TOKEN", hide_env_values = true)]
+    token: Option<String>,
 }
 
 impl Cmd {
     /// Asks the daemon to run the source(s) and prints the runs.
     pub async fn run(self, addr: &str) -> Result<Outcome, Failure> {
         let mut client = connect::client(addr).await?;
-        let runs = connect::answer(
-            client
-                .refresh_source(pb::RefreshSourceRequest {
-                    source_id: self.source.clone().unwrap_or_default(),
-                })
-                .await,
-            addr,
-        )?
-        .runs;
+        let mut request = tonic::Request::new(pb::RefreshSourceRequest {
+            source_id: self.source.clone().unwrap_or_default(),
+        });
+        if let Some(token) = self
+            .token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            let value = format!("Bearer {token}").parse().map_err(|_| {
+                Failure::new(
+                    exit::USAGE,
+                    "the admin token holds characters a header cannot carry",
+                )
+            })?;
+            request.metadata_mut().insert("authorization", value);
+        }
+        let runs = connect::answer(client.refresh_source(request).await, addr)?.runs;
         let outcome = |r: &pb::SourceRun| {
             pb::RunOutcome::try_from(r.outcome)
                 .map(|o| {

@@ -19,6 +19,10 @@ pub const DEFAULT_PAGE_SIZE: usize = 20;
 pub const MAX_PAGE_SIZE: usize = 500;
 /// The longest query text accepted, in bytes.
 pub const MAX_QUERY_BYTES: usize = 1024;
+/// The most values one filter (kinds, orgs, countries) may list: there are
+/// eight kinds and a few dozen organisations, so a real filter is far
+/// shorter, and a longer one only makes the index work for nothing.
+pub const MAX_FILTER_VALUES: usize = 32;
 
 fn invalid(field: &str, message: impl std::fmt::Display) -> GrpcStatus {
     GrpcStatus::invalid_argument(format!("{field}: {message}"))
@@ -35,6 +39,18 @@ pub fn search_query(req: &pb::SearchRequest, today: NaiveDate) -> Result<SearchQ
         ));
     }
     q.text.clone_from(&req.query);
+    for (field, count) in [
+        ("kinds", req.kinds.len()),
+        ("orgs", req.orgs.len()),
+        ("countries", req.countries.len()),
+    ] {
+        if count > MAX_FILTER_VALUES {
+            return Err(invalid(
+                field,
+                format!("{count} values; at most {MAX_FILTER_VALUES} are accepted"),
+            ));
+        }
+    }
     q.kinds = req
         .kinds
         .iter()
@@ -432,6 +448,24 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(error_of(&range), "to: 2026-04-01 is before from 2026-05-01");
+        let orgs = pb::SearchRequest {
+            orgs: (0..33).map(|i| format!("org{i}")).collect(),
+            ..Default::default()
+        };
+        assert_eq!(error_of(&orgs), "orgs: 33 values; at most 32 are accepted");
+        let countries = pb::SearchRequest {
+            countries: vec!["DE".into(); 40],
+            ..Default::default()
+        };
+        assert_eq!(
+            error_of(&countries),
+            "countries: 40 values; at most 32 are accepted"
+        );
+        let fine = pb::SearchRequest {
+            orgs: (0..32).map(|i| format!("org{i}")).collect(),
+            ..Default::default()
+        };
+        assert!(search_query(&fine, today()).is_ok());
     }
 
     #[test]

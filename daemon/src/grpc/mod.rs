@@ -2,6 +2,11 @@
 //! health service and server reflection (v1 and v1alpha, since common
 //! grpcurl builds speak only v1alpha), so `grpcurl` works with no .proto
 //! file at hand.
+//!
+//! Reading is open to anyone who can connect; RefreshSource, the one RPC
+//! that makes the daemon do work on demand, needs the admin token when one
+//! is set ([`crate::exposure`]). Every request passes a per-address rate
+//! limit and a global concurrency limit first.
 
 pub mod convert;
 
@@ -18,6 +23,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{Request, Response, Status};
 
 use crate::export::{self, ExportError};
+use crate::exposure::{ADMIN_TOKEN_ENV, AdminToken, Exposure, RateLimiter};
 use crate::grpc::convert::PageToken;
 use crate::metrics::Metrics;
 use crate::runner::Runner;
@@ -34,6 +40,7 @@ pub struct AggregatorServiceImpl {
     store: IndexStore,
     runner: Arc<Runner>,
     metrics: Arc<Metrics>,
+    admin: Option<AdminToken>,
 }
 
 impl AggregatorServiceImpl {
@@ -44,7 +51,35 @@ impl AggregatorServiceImpl {
             store,
             runner,
             metrics,
+            admin: None,
         }
+    }
+
+    /// The same, with mutating RPCs needing `token` (none when `None`).
+    #[must_use]
+    pub fn with_admin_token(mut self, token: Option<AdminToken>) -> Self {
+        self.admin = token;
+        self
+    }
+
+    /// UNAUTHENTICATED unless the request carries the admin token (or none is set).
+    fn check_admin<T>(&self, request: &Request<T>) -> Result<(), Status> {
+        let Some(token) = &self.admin else {
+            return Ok(());
+        };
+        let sent = request.metadata().get("authorization");
+        if token.admits(sent.and_then(|v| v.to_str().ok())) {
+            return Ok(());
+        }
+        Err(Status::unauthenticated(format!(
+            "this daemon needs its admin token to refresh sources: send the metadata \
+             `authorization: Bearer <token>` (the perfusion CLI sends ${ADMIN_TOKEN_ENV} or --token){}",
+            if sent.is_some() {
+                "; the token sent is not the daemon's"
+            } else {
+                ""
+            }
+        )))
     }
 
     fn sources_status(&self, only: Option<&str>) -> Vec<pb::SourceStatus> {
@@ -179,6 +214,7 @@ impl AggregatorService for AggregatorServiceImpl {
         &self,
         request: Request<pb::RefreshSourceRequest>,
     ) -> Result<Response<pb::RefreshSourceResponse>, Status> {
+        self.check_admin(&request)?;
         let id = request.into_inner().source_id;
         let id = id.trim();
         let reports = if id.is_empty() {
@@ -267,10 +303,12 @@ impl AggregatorService for AggregatorServiceImpl {
 }
 
 /// Serves the service, health and reflection on `listener` until
-/// `shutdown` completes.
+/// `shutdown` completes, with the TLS and limits of `exposure` (the admin
+/// token is the service's, [`AggregatorServiceImpl::with_admin_token`]).
 pub async fn serve(
     service: AggregatorServiceImpl,
     listener: TcpListener,
+    exposure: &Exposure,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (health_reporter, health) = tonic_health::server::health_reporter();
@@ -284,7 +322,34 @@ pub async fn serve(
     };
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
-    tonic::transport::Server::builder()
+    let limits = exposure.limits;
+    let limiter = RateLimiter::new(&limits);
+    let rate_limit = move |request: Request<()>| -> Result<Request<()>, Status> {
+        // Without a peer address (never over TCP) there is nothing to key on.
+        let Some(peer) = request.remote_addr() else {
+            return Ok(request);
+        };
+        match limiter.check(peer.ip()) {
+            Ok(()) => Ok(request),
+            Err(wait) => Err(Status::resource_exhausted(format!(
+                "too many requests from {}: at most {} at once and {} a minute; try again in {} s",
+                peer.ip(),
+                limits.rate_burst,
+                limits.rate_per_minute,
+                wait.as_secs()
+            ))),
+        }
+    };
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = &exposure.tls {
+        builder = builder.tls_config(tls.grpc())?;
+    }
+    builder
+        .http2_max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX))
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            limits.max_concurrent_requests,
+        ))
+        .layer(tonic::service::InterceptorLayer::new(rate_limit))
         .add_service(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

@@ -12,6 +12,7 @@ mod bad_input;
 mod calendar;
 mod cli;
 mod crash;
+mod exposure;
 mod federation;
 mod fetching;
 mod fuzz_corpus;
