@@ -39,7 +39,8 @@ pub struct Limits {
     pub max_concurrent_requests: usize,
     /// Requests one client address may send in a burst.
     pub rate_burst: u32,
-    /// Requests per minute one client address gets back after a burst.
+    /// Requests per minute one client address gets back after a burst; 0
+    /// turns the per-address limit off (`--rate-limit 0`).
     pub rate_per_minute: u32,
     /// The most bytes of request headers (names and values) accepted.
     pub max_header_bytes: usize,
@@ -125,6 +126,8 @@ pub fn check_listen_addrs(
 /// crowd of addresses costs memory only while it is sending.
 #[derive(Debug, Clone)]
 pub struct RateLimiter {
+    /// False when the limit is off: every request passes, untracked.
+    on: bool,
     burst: f64,
     per_second: f64,
     buckets: Arc<Mutex<HashMap<IpAddr, Bucket>>>,
@@ -143,6 +146,7 @@ impl RateLimiter {
     /// A limiter with the rate of `limits`.
     pub fn new(limits: &Limits) -> Self {
         Self {
+            on: limits.rate_per_minute > 0,
             burst: f64::from(limits.rate_burst.max(1)),
             per_second: f64::from(limits.rate_per_minute.max(1)) / 60.0,
             buckets: Arc::default(),
@@ -152,6 +156,9 @@ impl RateLimiter {
     /// Takes one request from `ip`'s bucket; when it is empty, how long
     /// until the next request is allowed.
     pub fn check(&self, ip: IpAddr) -> Result<(), Duration> {
+        if !self.on {
+            return Ok(());
+        }
         let now = Instant::now();
         let mut buckets = self
             .buckets
@@ -182,6 +189,19 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rate_of_zero_turns_the_limit_off() {
+        let limiter = RateLimiter::new(&Limits {
+            rate_burst: 1,
+            rate_per_minute: 0,
+            ..Limits::default()
+        });
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        for _ in 0..10_000 {
+            assert_eq!(limiter.check(ip), Ok(()));
+        }
+    }
 
     #[test]
     fn the_token_is_admitted_only_whole_and_as_bearer() {

@@ -51,6 +51,16 @@ struct Args {
     /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
     #[arg(long, value_name = "PATH")]
     tls_key: Option<PathBuf>,
+    /// Requests a minute one client address may send to each server, after
+    /// a burst of half as many; 0 turns the limit off (a load test, or a
+    /// daemon behind a proxy that limits rates itself).
+    #[arg(
+        long,
+        value_name = "PER_MINUTE",
+        default_value_t = 600,
+        env = "PERFUSIOND_RATE_LIMIT"
+    )]
+    rate_limit: u32,
 }
 
 /// The admin token, TLS and limits from the flags and the environment, or
@@ -73,7 +83,11 @@ fn exposure_of(args: &Args) -> Result<Exposure, String> {
     Ok(Exposure {
         admin_token,
         tls,
-        limits: exposure::Limits::default(),
+        limits: exposure::Limits {
+            rate_per_minute: args.rate_limit,
+            rate_burst: (args.rate_limit / 2).max(1),
+            ..exposure::Limits::default()
+        },
     })
 }
 
