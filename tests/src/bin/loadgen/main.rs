@@ -91,6 +91,8 @@ struct Args {
 /// What a previous run left in the data dir, so `--reuse` knows what the
 /// index holds.
 const MARKER: &str = "loadgen-index.txt";
+/// The page server's ETag generation the daemon's state last saw.
+const GENERATION: &str = "loadgen-etag-generation.txt";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -123,7 +125,14 @@ async fn main() -> anyhow::Result<()> {
         bytes as f64 / 1e6,
         clock.elapsed().as_secs_f64()
     );
-    let site = site::Site::start(&pages).await?;
+    // The ETags the daemon's state holds come from the generation the last
+    // run ended at; starting there keeps a reused index's first cycle 304.
+    let generation_file = data_dir.join(GENERATION);
+    let generation = std::fs::read_to_string(&generation_file)
+        .ok()
+        .and_then(|g| g.trim().parse().ok())
+        .unwrap_or(0);
+    let site = site::Site::start(&pages, generation).await?;
     let config_path = data_dir.join("loadgen-sources.toml");
 
     // The index: reused, or ingested through the daemon's pipeline.
@@ -203,7 +212,7 @@ async fn main() -> anyhow::Result<()> {
     report.memory_serving = Some(daemon.memory()?);
 
     // A full re-ingest while searches go on.
-    site.bump_generation();
+    std::fs::write(&generation_file, site.bump_generation().to_string())?;
     let stop = Arc::new(AtomicBool::new(false));
     let refresh = {
         let mut client = AggregatorServiceClient::new(channels[0].clone());
@@ -241,9 +250,10 @@ async fn main() -> anyhow::Result<()> {
         runs.len(),
         took.as_secs_f64()
     );
-    if read != args.items as u64 || failed > 0 {
+    if read != args.items as u64 || added > 0 || failed > 0 {
         bail!(
-            "the re-ingest did not read every item; see {}",
+            "the re-ingest did not read the same {} items again; see {}",
+            args.items,
             log.display()
         );
     }

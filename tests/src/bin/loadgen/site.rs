@@ -38,8 +38,9 @@ pub struct Site {
 }
 
 impl Site {
-    /// Serves `pages` on a free loopback port.
-    pub async fn start(pages: &[Page]) -> anyhow::Result<Self> {
+    /// Serves `pages` on a free loopback port, at ETag generation
+    /// `generation`.
+    pub async fn start(pages: &[Page], generation: u64) -> anyhow::Result<Self> {
         let served = pages
             .iter()
             .map(|p| {
@@ -56,7 +57,7 @@ impl Site {
             .collect();
         let shared = Arc::new(Shared {
             pages: served,
-            generation: AtomicU64::new(0),
+            generation: AtomicU64::new(generation),
         });
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -77,9 +78,9 @@ impl Site {
     }
 
     /// Changes every page's ETag, so the next run of each source reads it
-    /// in full.
-    pub fn bump_generation(&self) {
-        self.shared.generation.fetch_add(1, Ordering::SeqCst);
+    /// in full; returns the new generation.
+    pub fn bump_generation(&self) -> u64 {
+        self.shared.generation.fetch_add(1, Ordering::SeqCst) + 1
     }
 }
 

@@ -541,10 +541,13 @@ pub fn pages(n: usize, seed: u64) -> Vec<Page> {
              <title>{org}: {}</title></head><body><main><ul class=\"events\">\n",
             plural(kind)
         );
+        // Absolute links to the organisation's own site, as the real pages
+        // have: an item's id derives from its link, so it must not depend
+        // on the port this run's page server got.
         for (i, e) in entries.iter().enumerate() {
             let _ = write!(
                 html,
-                "<li class=\"event\"><h3 class=\"title\"><a href=\"/{slug}/{kind}/{i}\">{}</a></h3>",
+                "<li class=\"event\"><h3 class=\"title\"><a href=\"https://www.{slug}.org/events/{kind}/{i}\">{}</a></h3>",
                 escape(&e.title)
             );
             if let Some(date) = &e.date {
