@@ -7,7 +7,7 @@ use std::ops::Bound;
 use chrono::NaiveDate;
 use std::collections::HashMap;
 
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, FuzzyTermQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
 };
@@ -20,6 +20,7 @@ use crate::model::Item;
 use crate::model::{ItemKind, Mode, Status};
 use crate::schema;
 use crate::store::IndexStore;
+use facets::FacetCounter;
 
 /// The facets counted for every search.
 const FACET_ROOTS: [&str; 4] = ["kind", "org", "country", "month"];
@@ -147,10 +148,10 @@ impl IndexStore {
         let query = self.build_query(q, text);
         let searcher = self.reader.searcher();
         let limit = q.limit.max(1);
-        let mut facets = FacetCollector::for_field("facets");
-        for root in FACET_ROOTS {
-            facets.add_facet(format!("/{root}").as_str());
-        }
+        let facets = FacetCounter {
+            field: "facets",
+            roots: &FACET_ROOTS,
+        };
         let top = TopDocs::with_limit(limit);
         let (addresses, total, counts): (Vec<DocAddress>, usize, _) = match q.sort {
             SortOrder::Relevance => {
@@ -189,22 +190,13 @@ impl IndexStore {
             let doc: TantivyDocument = searcher.doc(address)?;
             items.push(self.item_of(&doc)?);
         }
-        let facets = FACET_ROOTS
-            .iter()
-            .flat_map(|root| {
-                counts
-                    .get(&format!("/{root}"))
-                    .map(|(facet, n)| {
-                        let value = facet
-                            .to_path()
-                            .last()
-                            .map(|v| (*v).to_owned())
-                            .unwrap_or_default();
-                        ((*root).to_owned(), value, n)
-                    })
-                    .collect::<Vec<_>>()
-            })
+        // By root in FACET_ROOTS order, then by value.
+        let mut facets: Vec<(String, String, u64)> = counts
+            .into_iter()
+            .map(|((root, value), n)| (root, value, n))
             .collect();
+        let rank = |root: &str| FACET_ROOTS.iter().position(|r| *r == root);
+        facets.sort_by(|a, b| (rank(&a.0), &a.1).cmp(&(rank(&b.0), &b.1)));
         let snippets = match text {
             Some(text) => self.snippets(&searcher, text, &items)?,
             None => HashMap::new(),
@@ -407,5 +399,6 @@ fn push_any_of(clauses: &mut Vec<(Occur, Box<dyn Query>)>, field: Field, values:
     clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
 }
 
+mod facets;
 #[cfg(test)]
 mod tests;

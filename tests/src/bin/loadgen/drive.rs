@@ -1,0 +1,349 @@
+//! Driving the daemon: a realistic mix of searches (and the empty health
+//! check, the transport's floor) sent by C concurrent workers over several
+//! HTTP/2 connections, each step bounded in requests and seconds, with the
+//! latency of every request kept for exact percentiles.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use perfusion_proto::v1 as pb;
+use perfusion_proto::v1::aggregator_service_client::AggregatorServiceClient;
+use tonic::transport::Channel;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_client::HealthClient;
+
+/// What kind of search a request is, for the per-kind breakdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// No text: browsing with filters, soonest first.
+    Browse,
+    /// One word.
+    OneWord,
+    /// Two words.
+    TwoWords,
+    /// A quoted phrase.
+    Phrase,
+    /// `title:`, `city:`, `org:`.
+    Field,
+    /// A misspelt word: no exact match, so a second, typo-tolerant search.
+    Typo,
+    /// `word*`.
+    Prefix,
+}
+
+impl Shape {
+    /// Every shape, in display order.
+    pub const ALL: [Shape; 7] = [
+        Shape::Browse,
+        Shape::OneWord,
+        Shape::TwoWords,
+        Shape::Phrase,
+        Shape::Field,
+        Shape::Typo,
+        Shape::Prefix,
+    ];
+
+    /// Its name in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Shape::Browse => "browse (no text)",
+            Shape::OneWord => "one word",
+            Shape::TwoWords => "two words",
+            Shape::Phrase => "phrase",
+            Shape::Field => "field query",
+            Shape::Typo => "typo",
+            Shape::Prefix => "prefix",
+        }
+    }
+
+    fn texts(self) -> &'static [&'static str] {
+        match self {
+            Shape::Browse => &[""],
+            Shape::OneWord => &[
+                "ecmo",
+                "perfusion",
+                "oxygenator",
+                "cannulation",
+                "simulation",
+                "congress",
+                "pediatric",
+                "registry",
+                "webinar",
+                "anticoagulation",
+                "montreal",
+                "grant",
+            ],
+            Shape::TwoWords => &[
+                "ecmo course",
+                "pediatric perfusion",
+                "neonatal ecmo",
+                "adult simulation",
+                "registry report",
+                "perfusion berlin",
+                "cannulation workshop",
+                "blood management",
+            ],
+            Shape::Phrase => &[
+                "\"annual meeting\"",
+                "\"ecmo simulation\"",
+                "\"blood management\"",
+                "\"oxygenator exchange\"",
+                "\"research grant\"",
+            ],
+            Shape::Field => &[
+                "title:oxygenator",
+                "city:berlin",
+                "org:elso",
+                "title:course city:london",
+                "title:webinar anticoagulation",
+            ],
+            Shape::Typo => &[
+                "perfussion",
+                "oxygentor",
+                "canulation",
+                "simulaton",
+                "pediatirc",
+            ],
+            Shape::Prefix => &["oxy*", "cannul*", "pedi*", "regist*", "ecmo simul*"],
+        }
+    }
+}
+
+/// A filter a user adds to a search.
+type Filter = fn(&mut pb::SearchRequest);
+
+/// The filters of the mix: none, kinds, organisations, countries, a date
+/// range, past items too, a mode.
+const FILTERS: [Filter; 10] = [
+    |_| {},
+    |r| r.kinds = vec![pb::ItemKind::Course as i32],
+    |r| {
+        r.kinds = vec![
+            pb::ItemKind::Conference as i32,
+            pb::ItemKind::Webinar as i32,
+        ];
+    },
+    |r| r.orgs = vec!["ELSO".to_owned()],
+    |r| r.orgs = vec!["AmSECT".to_owned(), "ABCP".to_owned()],
+    |r| r.countries = vec!["DE".to_owned()],
+    |r| r.countries = vec!["US".to_owned(), "CA".to_owned()],
+    |r| {
+        r.from = "2027-01-01".to_owned();
+        r.to = "2027-06-30".to_owned();
+    },
+    |r| r.include_past = true,
+    |r| r.mode = pb::Mode::Virtual as i32,
+];
+
+/// The mix: every shape equally often, each text with each filter in turn,
+/// alternating date and relevance order (browsing is always by date, as
+/// users browse).
+pub fn mix() -> Vec<(Shape, pb::SearchRequest)> {
+    let mut requests = Vec::new();
+    for f in 0..FILTERS.len() {
+        for shape in Shape::ALL {
+            let texts = shape.texts();
+            for t in 0..2 {
+                let text = texts[(f * 2 + t) % texts.len()];
+                let mut r = pb::SearchRequest {
+                    query: text.to_owned(),
+                    ..Default::default()
+                };
+                FILTERS[f](&mut r);
+                r.sort = if shape != Shape::Browse && (f + t) % 2 == 1 {
+                    pb::Sort::Relevance as i32
+                } else {
+                    pb::Sort::Date as i32
+                };
+                requests.push((shape, r));
+            }
+        }
+    }
+    requests
+}
+
+/// What a step sends.
+#[derive(Clone)]
+pub enum Load {
+    /// Searches from the mix, in turn.
+    Search(Arc<Vec<(Shape, pb::SearchRequest)>>),
+    /// The health check: an RPC that does no work.
+    Health,
+}
+
+/// One answered request.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample {
+    /// Its shape (`Browse` for the health check).
+    pub shape: Shape,
+    /// From send to the decoded response.
+    pub latency: Duration,
+}
+
+/// What a step measured.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Every answered request.
+    pub samples: Vec<Sample>,
+    /// Requests that failed, and the first error.
+    pub errors: usize,
+    /// The first error.
+    pub first_error: Option<String>,
+    /// From the first send to the last answer.
+    pub wall: Duration,
+    /// Items returned, summed (searches).
+    pub hits_returned: u64,
+    /// Searches that found nothing.
+    pub empty: usize,
+}
+
+/// How long a step may go on.
+#[derive(Debug, Clone)]
+pub struct Bounds {
+    /// At most this many requests.
+    pub requests: usize,
+    /// At most this long.
+    pub time: Duration,
+    /// Or until this is set.
+    pub stop: Option<Arc<AtomicBool>>,
+}
+
+/// Runs `concurrency` workers over `channels` (worker i uses connection
+/// i mod len) until the bounds are reached.
+pub async fn run(
+    load: &Load,
+    channels: &[Channel],
+    concurrency: usize,
+    bounds: &Bounds,
+) -> Outcome {
+    let budget = Arc::new(AtomicUsize::new(bounds.requests));
+    let deadline = Instant::now() + bounds.time;
+    let clock = Instant::now();
+    let mut workers = tokio::task::JoinSet::new();
+    for w in 0..concurrency {
+        let channel = channels[w % channels.len()].clone();
+        let load = load.clone();
+        let budget = Arc::clone(&budget);
+        let stop = bounds.stop.clone();
+        workers.spawn(async move {
+            let mut out = Outcome::default();
+            let mut next = w * 7;
+            let mut search = AggregatorServiceClient::new(channel.clone());
+            let mut health = HealthClient::new(channel);
+            loop {
+                let stopped = stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed));
+                if stopped || Instant::now() >= deadline {
+                    break;
+                }
+                let taken =
+                    budget.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+                if taken.is_err() {
+                    break;
+                }
+                let sent = Instant::now();
+                let (shape, result) = match &load {
+                    Load::Search(mix) => {
+                        let (shape, request) = &mix[next % mix.len()];
+                        next += 1;
+                        let r = search.search(request.clone()).await.map(|r| {
+                            let r = r.into_inner();
+                            (r.items.len() as u64, r.total_hits == 0)
+                        });
+                        (*shape, r)
+                    }
+                    Load::Health => {
+                        let request = HealthCheckRequest {
+                            service: crate::process::SERVICE.to_owned(),
+                        };
+                        (
+                            Shape::Browse,
+                            health.check(request).await.map(|_| (0, false)),
+                        )
+                    }
+                };
+                let latency = sent.elapsed();
+                match result {
+                    Ok((returned, empty)) => {
+                        out.samples.push(Sample { shape, latency });
+                        out.hits_returned += returned;
+                        out.empty += usize::from(empty);
+                    }
+                    Err(status) => {
+                        out.errors += 1;
+                        out.first_error.get_or_insert_with(|| status.to_string());
+                    }
+                }
+            }
+            out
+        });
+    }
+    let mut total = Outcome::default();
+    while let Some(done) = workers.join_next().await {
+        let Ok(out) = done else { continue };
+        total.samples.extend(out.samples);
+        total.errors += out.errors;
+        total.hits_returned += out.hits_returned;
+        total.empty += out.empty;
+        if total.first_error.is_none() {
+            total.first_error = out.first_error;
+        }
+    }
+    total.wall = clock.elapsed();
+    total
+}
+
+/// Latency percentiles of a set of samples.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Percentiles {
+    /// Requests counted.
+    pub count: usize,
+    /// Median.
+    pub p50: Duration,
+    /// 95th percentile.
+    pub p95: Duration,
+    /// 99th percentile.
+    pub p99: Duration,
+    /// The slowest.
+    pub max: Duration,
+}
+
+/// Nearest-rank percentiles of `latencies`.
+pub fn percentiles(mut latencies: Vec<Duration>) -> Percentiles {
+    if latencies.is_empty() {
+        return Percentiles::default();
+    }
+    latencies.sort_unstable();
+    let n = latencies.len();
+    let at = |p: f64| latencies[((p * n as f64).ceil() as usize).clamp(1, n) - 1];
+    Percentiles {
+        count: n,
+        p50: at(0.50),
+        p95: at(0.95),
+        p99: at(0.99),
+        max: latencies[n - 1],
+    }
+}
+
+impl Outcome {
+    /// Answered requests per second.
+    pub fn qps(&self) -> f64 {
+        self.samples.len() as f64 / self.wall.as_secs_f64().max(1e-9)
+    }
+
+    /// Percentiles of every answered request.
+    pub fn percentiles(&self) -> Percentiles {
+        percentiles(self.samples.iter().map(|s| s.latency).collect())
+    }
+
+    /// Percentiles of the requests of one shape.
+    pub fn percentiles_of(&self, shape: Shape) -> Percentiles {
+        percentiles(
+            self.samples
+                .iter()
+                .filter(|s| s.shape == shape)
+                .map(|s| s.latency)
+                .collect(),
+        )
+    }
+}

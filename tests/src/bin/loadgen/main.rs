@@ -1,0 +1,591 @@
+//! The search load generator: how fast `perfusiond` ingests, starts, and
+//! answers searches over gRPC at 100,000 items, and how much memory it
+//! holds while doing so.
+//!
+//! It serves a synthetic federation of N items (see `synth`) from a web
+//! server on 127.0.0.1, ingests it through the daemon's real pipeline into
+//! an index in a data dir (or reuses the one a previous run built), then
+//! starts the `perfusiond` binary on that index as a separate process and:
+//!
+//! - times spawn to SERVING on the gRPC health check, several times;
+//! - drives `Search` with a realistic query mix at several concurrencies
+//!   over several HTTP/2 connections, printing QPS and p50/p95/p99;
+//! - does the same with the health `Check`, the floor the transport sets;
+//! - reads the daemon's resident memory while it serves;
+//! - makes the daemon re-ingest all N items (every page's ETag changes,
+//!   `RefreshSource` runs every source) while searches go on, and prints
+//!   their latency then.
+//!
+//! Everything is bounded in count and time and stays on loopback; the
+//! daemon is stopped with SIGTERM at the end. Build with `--release`:
+//!
+//! `cargo run --release -p perfusion-tests --bin loadgen`
+
+mod drive;
+mod process;
+mod report;
+mod site;
+mod synth;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use clap::Parser;
+use perfusion_index::{IndexStore, Item, SearchQuery};
+use perfusion_proto::v1 as pb;
+use perfusion_proto::v1::aggregator_service_client::AggregatorServiceClient;
+use perfusiond::Options;
+
+use crate::drive::{Bounds, Load, Shape};
+use crate::process::Daemon;
+use crate::report::Report;
+
+/// Measures ingest, start, memory and search speed of perfusiond at N items.
+#[derive(Debug, Parser)]
+#[command(about)]
+struct Args {
+    /// Items in the synthetic federation.
+    #[arg(long, default_value_t = 100_000)]
+    items: usize,
+    /// Seed of the synthetic items: the same seed and count give the same
+    /// pages and item ids.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Where the index, the daemon's state, its config and its log go
+    /// (default: target/loadgen in the repository).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Reuse the index in --data-dir when a previous run built it with the
+    /// same --items and --seed, instead of ingesting again.
+    #[arg(long)]
+    reuse: bool,
+    /// Concurrencies to drive Search and the health check at.
+    #[arg(long, value_delimiter = ',', default_value = "1,4,16,64")]
+    concurrency: Vec<usize>,
+    /// HTTP/2 connections the workers share (worker i uses connection i mod N).
+    #[arg(long, default_value_t = 4)]
+    connections: usize,
+    /// Each step stops after this many seconds...
+    #[arg(long, default_value_t = 5.0)]
+    seconds: f64,
+    /// ...or this many requests, whichever comes first.
+    #[arg(long, default_value_t = 200_000)]
+    requests: usize,
+    /// Concurrent searches while the daemon re-ingests every item.
+    #[arg(long, default_value_t = 4)]
+    reingest_concurrency: usize,
+    /// How many times to start the daemon on the existing index to time
+    /// start to serving (the last start is the one measured under load).
+    #[arg(long, default_value_t = 3)]
+    starts: usize,
+    /// The perfusiond binary (default: the one next to this program, built
+    /// first with the same profile).
+    #[arg(long)]
+    perfusiond: Option<PathBuf>,
+}
+
+/// What a previous run left in the data dir, so `--reuse` knows what the
+/// index holds.
+const MARKER: &str = "loadgen-index.txt";
+/// The page server's ETag generation the daemon's state last saw.
+const GENERATION: &str = "loadgen-etag-generation.txt";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    if args.items == 0 || args.connections == 0 || args.concurrency.contains(&0) {
+        bail!("--items, --connections and every --concurrency must be at least 1");
+    }
+    let root = perfusion_tests::repo_root();
+    let data_dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| root.join("target/loadgen"));
+    let binary = match &args.perfusiond {
+        Some(path) => path.clone(),
+        None => build_daemon()?,
+    };
+    if cfg!(debug_assertions) {
+        println!("warning: a debug build; run with --release for figures that mean anything");
+    }
+    let mut report = Report::new(args.items);
+
+    // The federation, and the web server that serves it.
+    let clock = Instant::now();
+    let pages = synth::pages(args.items, args.seed);
+    let bytes: usize = pages.iter().map(|p| p.body.len()).sum();
+    println!(
+        "synthetic federation: {} items on {} listing pages ({:.1} MB of HTML), generated in {:.2} s",
+        args.items,
+        pages.len(),
+        bytes as f64 / 1e6,
+        clock.elapsed().as_secs_f64()
+    );
+    // The ETags the daemon's state holds come from the generation the last
+    // run ended at; starting there keeps a reused index's first cycle 304.
+    let generation_file = data_dir.join(GENERATION);
+    let generation = std::fs::read_to_string(&generation_file)
+        .ok()
+        .and_then(|g| g.trim().parse().ok())
+        .unwrap_or(0);
+    let site = site::Site::start(&pages, generation).await?;
+    let config_path = data_dir.join("loadgen-sources.toml");
+
+    // The index: reused, or ingested through the daemon's pipeline.
+    let marker = format!("items={} seed={}\n", args.items, args.seed);
+    let reusable = args.reuse
+        && std::fs::read_to_string(data_dir.join(MARKER)).is_ok_and(|m| m == marker)
+        && data_dir.join("index").is_dir();
+    if reusable {
+        println!("reusing the index in {}", data_dir.display());
+        std::fs::write(&config_path, synth::config_text(&pages, &site.base()))?;
+    } else {
+        fresh_data_dir(&data_dir)?;
+        std::fs::write(&config_path, synth::config_text(&pages, &site.base()))?;
+        report.ingest = Some(ingest(&config_path, &data_dir, args.items).await?);
+        std::fs::write(data_dir.join(MARKER), &marker)?;
+    }
+    wait_for_writer_lock(&data_dir.join("index"))?;
+    let items = read_back(&data_dir.join("index"), args.items)?;
+    describe(&items);
+    if !reusable {
+        report.writer_only = Some(writer_only(&items, &data_dir.join("writer-only"))?);
+    }
+    drop(items);
+
+    // Start the daemon a few times on the existing index.
+    let log = data_dir.join("perfusiond.log");
+    let mut daemon = None;
+    for n in 0..args.starts.max(1) {
+        let started = Daemon::start(&binary, &config_path, &data_dir, &log).await?;
+        println!(
+            "start {}: spawn to SERVING in {:.1} ms",
+            n + 1,
+            started.start_to_serving.as_secs_f64() * 1000.0
+        );
+        report.starts.push(started.start_to_serving);
+        if n + 1 < args.starts {
+            wait_first_cycle(&started).await?;
+            started.stop().await?;
+        } else {
+            daemon = Some(started);
+        }
+    }
+    let daemon = daemon.context("a daemon was started")?;
+    wait_first_cycle(&daemon).await?;
+    let mut channels = Vec::new();
+    for _ in 0..args.connections {
+        channels.push(process::connect(daemon.grpc).await?);
+    }
+    check_total(&channels[0], args.items).await?;
+    report.memory_idle = Some(daemon.memory()?);
+
+    // Searches, then the empty RPC, at each concurrency.
+    let mix = Arc::new(drive::mix());
+    check_mix(&channels[0], &mix).await?;
+    let bounds = Bounds {
+        requests: args.requests,
+        time: Duration::from_secs_f64(args.seconds),
+        stop: None,
+    };
+    let warm = Bounds {
+        time: Duration::from_secs(1),
+        ..bounds.clone()
+    };
+    drive::run(&Load::Search(Arc::clone(&mix)), &channels, 4, &warm).await;
+    for (load, label) in [
+        (Load::Search(Arc::clone(&mix)), "Search"),
+        (Load::Health, "Health.Check"),
+    ] {
+        for &c in &args.concurrency {
+            let step = measured(&daemon, || drive::run(&load, &channels, c, &bounds)).await;
+            report.step(label, c, &step);
+            if label == "Search" && c == args.concurrency[0] {
+                report.shapes(&step.outcome);
+            }
+        }
+    }
+    report.memory_serving = Some(daemon.memory()?);
+
+    // A full re-ingest while searches go on.
+    std::fs::write(&generation_file, site.bump_generation().to_string())?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let refresh = {
+        let mut client = AggregatorServiceClient::new(channels[0].clone());
+        let stop = Arc::clone(&stop);
+        tokio::spawn(async move {
+            let clock = Instant::now();
+            let answer = client
+                .refresh_source(pb::RefreshSourceRequest::default())
+                .await;
+            stop.store(true, Ordering::SeqCst);
+            (answer, clock.elapsed())
+        })
+    };
+    let during = Bounds {
+        requests: usize::MAX,
+        time: Duration::from_secs(300),
+        stop: Some(Arc::clone(&stop)),
+    };
+    let searches = Load::Search(Arc::clone(&mix));
+    let step = measured(&daemon, || {
+        drive::run(&searches, &channels, args.reingest_concurrency, &during)
+    })
+    .await;
+    let (answer, took) = refresh.await?;
+    let runs = answer.context("RefreshSource")?.into_inner().runs;
+    let read: u64 = runs.iter().map(|r| r.items).sum();
+    let added: u64 = runs.iter().map(|r| r.added).sum();
+    let changed: u64 = runs.iter().map(|r| r.changed).sum();
+    let failed = runs
+        .iter()
+        .filter(|r| r.outcome != pb::RunOutcome::Ok as i32)
+        .count();
+    println!(
+        "re-ingest: {} sources, {read} items read ({added} added, {changed} changed, {failed} runs not ok) in {:.2} s",
+        runs.len(),
+        took.as_secs_f64()
+    );
+    if read != args.items as u64 || added > 0 || failed > 0 {
+        bail!(
+            "the re-ingest did not read the same {} items again; see {}",
+            args.items,
+            log.display()
+        );
+    }
+    report.reingest(args.reingest_concurrency, took, &step);
+    report.memory_after = Some(daemon.memory()?);
+    daemon.stop().await?;
+    report.print();
+    Ok(())
+}
+
+/// A step, with the CPU the daemon and this program used during it.
+pub struct Step {
+    /// What the workers measured.
+    pub outcome: drive::Outcome,
+    /// Cores the daemon kept busy, on average.
+    pub daemon_cores: f64,
+    /// Cores this program kept busy, on average.
+    pub loadgen_cores: f64,
+}
+
+async fn measured<F: std::future::Future<Output = drive::Outcome>>(
+    daemon: &Daemon,
+    step: impl FnOnce() -> F,
+) -> Step {
+    let (daemon_cpu, own_cpu) = (daemon.cpu_time(), process::cpu_time_of("/proc/self/stat"));
+    let outcome = step().await;
+    let wall = outcome.wall.as_secs_f64().max(1e-9);
+    Step {
+        daemon_cores: (daemon.cpu_time() - daemon_cpu).as_secs_f64() / wall,
+        loadgen_cores: (process::cpu_time_of("/proc/self/stat") - own_cpu).as_secs_f64() / wall,
+        outcome,
+    }
+}
+
+/// The perfusiond binary next to this program, built first (a no-op when
+/// it is fresh) with the same profile.
+fn build_daemon() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let dir = exe.parent().context("this program's folder")?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut build = std::process::Command::new(cargo);
+    build.current_dir(perfusion_tests::repo_root()).args([
+        "build",
+        "--quiet",
+        "-p",
+        "perfusiond",
+        "--bin",
+        "perfusiond",
+    ]);
+    if !cfg!(debug_assertions) {
+        build.arg("--release");
+    }
+    println!("building perfusiond...");
+    let status = build.status().context("cargo runs")?;
+    if !status.success() {
+        bail!("cargo build -p perfusiond failed");
+    }
+    Ok(dir.join("perfusiond"))
+}
+
+/// Empties `dir` for a new index, refusing to touch a folder this program
+/// did not make.
+fn fresh_data_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        let ours = dir.join(MARKER).exists() || dir.join("loadgen-sources.toml").exists();
+        let empty = std::fs::read_dir(dir)?.next().is_none();
+        if !ours && !empty {
+            bail!(
+                "{} holds something else; give an empty or new --data-dir",
+                dir.display()
+            );
+        }
+        std::fs::remove_dir_all(dir)?;
+    }
+    std::fs::create_dir_all(dir)?;
+    Ok(())
+}
+
+/// Ingests the federation through the daemon's own pipeline (fetch, HTML
+/// extraction, dates, places, normalisation, the index writer task), in
+/// this process, as the daemon's first cycle would.
+async fn ingest(config: &Path, data_dir: &Path, expected: usize) -> anyhow::Result<Duration> {
+    let config = perfusiond::config::load(config).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let daemon = perfusiond::Daemon::open(Options {
+        config,
+        data_dir: Some(data_dir.to_owned()),
+        replay: None,
+        record: None,
+    })?;
+    let clock = Instant::now();
+    let reports = daemon.run_once().await;
+    let took = clock.elapsed();
+    let items: usize = reports.iter().map(|r| r.items).sum();
+    let failed: Vec<_> = reports.iter().filter(|r| r.error.is_some()).collect();
+    if !failed.is_empty() {
+        bail!("sources failed during ingest: {failed:?}");
+    }
+    if items != expected {
+        bail!("ingest read {items} items, expected {expected}");
+    }
+    println!(
+        "ingest (daemon pipeline, {} sources): {items} items in {:.2} s ({:.0} items/s)",
+        reports.len(),
+        took.as_secs_f64(),
+        items as f64 / took.as_secs_f64()
+    );
+    Ok(took)
+}
+
+/// Waits until the index's writer lock is free: the in-process daemon's
+/// writer task lets go of it on its own thread after the daemon is
+/// dropped.
+fn wait_for_writer_lock(index: &Path) -> anyhow::Result<()> {
+    let store = IndexStore::open(index)?;
+    let clock = Instant::now();
+    loop {
+        match store.writer() {
+            Ok(_) => return Ok(()),
+            Err(_) if clock.elapsed() < Duration::from_secs(10) => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => bail!("the index is still locked: {e}"),
+        }
+    }
+}
+
+/// Every item of the index, to describe it and to time the writer alone.
+fn read_back(index: &Path, expected: usize) -> anyhow::Result<Vec<Item>> {
+    let store = IndexStore::open(index)?;
+    let mut q = SearchQuery::new(chrono::Utc::now().date_naive());
+    q.include_past = true;
+    q.include_withdrawn = true;
+    q.limit = expected + 1;
+    let items = store.search(&q)?.items;
+    if items.len() != expected {
+        bail!(
+            "the index in {} holds {} items, expected {expected}",
+            index.display(),
+            items.len()
+        );
+    }
+    Ok(items)
+}
+
+/// Prints what the index holds, so the mix can be judged realistic.
+fn describe(items: &[Item]) {
+    let count = |key: &dyn Fn(&Item) -> String| {
+        let mut by: HashMap<String, usize> = HashMap::new();
+        for item in items {
+            *by.entry(key(item)).or_default() += 1;
+        }
+        let mut by: Vec<_> = by.into_iter().collect();
+        by.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        by
+    };
+    let show = |by: &[(String, usize)]| {
+        by.iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!("  kinds: {}", show(&count(&|i| i.kind.as_str().to_owned())));
+    println!(
+        "  date precision: {}",
+        show(&count(&|i| i.when.precision.as_str().to_owned()))
+    );
+    println!(
+        "  modes: {}",
+        show(&count(&|i| i
+            .mode
+            .map_or("none", |m| m.as_str())
+            .to_owned()))
+    );
+    println!(
+        "  status: {}",
+        show(&count(&|i| i.status.as_str().to_owned()))
+    );
+    let countries = count(&|i| i.place.country_code.clone().unwrap_or_default());
+    let cities = count(&|i| i.place.city.clone().unwrap_or_default());
+    let orgs = count(&|i| i.org.clone());
+    let with_deadlines = items.iter().filter(|i| !i.deadlines.is_empty()).count();
+    let years = count(&|i| {
+        i.first_day()
+            .map_or("undated".to_owned(), |d| d.format("%Y").to_string())
+    });
+    println!(
+        "  {} orgs, {} countries, {} cities, {with_deadlines} items with deadlines, {} distinct years (first {}, last {})",
+        orgs.len(),
+        countries.iter().filter(|(c, _)| !c.is_empty()).count(),
+        cities.iter().filter(|(c, _)| !c.is_empty()).count(),
+        years.len(),
+        years
+            .iter()
+            .map(|(y, _)| y)
+            .min()
+            .map_or("-", String::as_str),
+        years
+            .iter()
+            .map(|(y, _)| y)
+            .filter(|y| *y != "undated")
+            .max()
+            .map_or("-", String::as_str),
+    );
+}
+
+/// Times the index writer alone on the same items, grouped by source as
+/// the daemon commits them, into a fresh index.
+fn writer_only(items: &[Item], dir: &Path) -> anyhow::Result<Duration> {
+    let _ = std::fs::remove_dir_all(dir);
+    let mut by_source: Vec<(String, Vec<Item>)> = Vec::new();
+    for item in items {
+        let source = item.sources.first().map_or("", |s| s.source_id.as_str());
+        match by_source.iter_mut().find(|(s, _)| s == source) {
+            Some((_, batch)) => batch.push(item.clone()),
+            None => by_source.push((source.to_owned(), vec![item.clone()])),
+        }
+    }
+    let store = IndexStore::open(dir)?;
+    let mut writer = store.writer()?;
+    let now = chrono::Utc::now();
+    let clock = Instant::now();
+    for (_, batch) in by_source.iter().cloned() {
+        writer.upsert(batch, now)?;
+        writer.commit()?;
+    }
+    let took = clock.elapsed();
+    drop(writer);
+    println!(
+        "ingest (index writer alone, {} commits): {} items in {:.2} s ({:.0} items/s)",
+        by_source.len(),
+        items.len(),
+        took.as_secs_f64(),
+        items.len() as f64 / took.as_secs_f64()
+    );
+    std::fs::remove_dir_all(dir)?;
+    Ok(took)
+}
+
+/// Waits until the daemon's first cycle (all 304s, on an index it already
+/// holds) is over, so it does not run under the measured load.
+async fn wait_first_cycle(daemon: &Daemon) -> anyhow::Result<()> {
+    let mut client = AggregatorServiceClient::new(process::connect(daemon.grpc).await?);
+    let since = daemon
+        .spawned_at
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs() as i64;
+    let clock = Instant::now();
+    loop {
+        let sources = client
+            .list_sources(pb::ListSourcesRequest::default())
+            .await?
+            .into_inner()
+            .sources;
+        // A run sets last_attempt when it begins and last_success when it
+        // ends (to the time it began).
+        let done = sources
+            .iter()
+            .all(|s| s.last_success.as_ref().is_some_and(|t| t.seconds >= since));
+        if done && !sources.is_empty() {
+            let not_modified = sources
+                .iter()
+                .filter(|s| s.outcome == pb::RunOutcome::NotModified as i32)
+                .count();
+            if not_modified != sources.len() {
+                println!(
+                    "  note: {} of {} sources were re-read at start, not 304",
+                    sources.len() - not_modified,
+                    sources.len()
+                );
+            }
+            return Ok(());
+        }
+        if clock.elapsed() > Duration::from_secs(120) {
+            bail!("the daemon's first cycle did not end within 120 s");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Checks that the daemon serves every item.
+async fn check_total(channel: &tonic::transport::Channel, expected: usize) -> anyhow::Result<()> {
+    let mut client = AggregatorServiceClient::new(channel.clone());
+    let all = client
+        .search(pb::SearchRequest {
+            include_past: true,
+            include_withdrawn: true,
+            page_size: 1,
+            ..Default::default()
+        })
+        .await?
+        .into_inner();
+    if all.total_hits != expected as u64 {
+        bail!(
+            "the daemon serves {} items, expected {expected}",
+            all.total_hits
+        );
+    }
+    Ok(())
+}
+
+/// Sends each search of the mix once and prints how many items each shape
+/// matches, so the mix can be judged.
+async fn check_mix(
+    channel: &tonic::transport::Channel,
+    mix: &[(Shape, pb::SearchRequest)],
+) -> anyhow::Result<()> {
+    let mut client = AggregatorServiceClient::new(channel.clone());
+    let mut hits: HashMap<&'static str, Vec<u64>> = HashMap::new();
+    for (shape, request) in mix {
+        let answer = client
+            .search(request.clone())
+            .await
+            .with_context(|| format!("search {request:?}"))?
+            .into_inner();
+        hits.entry(shape.name())
+            .or_default()
+            .push(answer.total_hits);
+    }
+    println!(
+        "query mix: {} searches; matching items per search (median, max, searches with none):",
+        mix.len()
+    );
+    for shape in Shape::ALL {
+        let mut h = hits.remove(shape.name()).unwrap_or_default();
+        h.sort_unstable();
+        println!(
+            "  {:<18} {:>7} {:>7} {:>3}",
+            shape.name(),
+            h.get(h.len() / 2).copied().unwrap_or(0),
+            h.last().copied().unwrap_or(0),
+            h.iter().filter(|n| **n == 0).count()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,211 @@
+//! The daemon as users run it: the `perfusiond` binary as a child process
+//! on loopback ports, how long it takes from spawn to answering the gRPC
+//! health check with SERVING, its memory (from /proc/PID/status) and its
+//! CPU time (from /proc/PID/stat), and a clean stop with SIGTERM.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use tonic::transport::{Channel, Endpoint};
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+/// The service name the daemon's health service reports on.
+pub const SERVICE: &str = "perfusion.v1.AggregatorService";
+
+/// How long a start may take before the load generator gives up.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A running `perfusiond`.
+pub struct Daemon {
+    child: tokio::process::Child,
+    pid: u32,
+    /// Where gRPC listens.
+    pub grpc: SocketAddr,
+    /// From spawn until the health check answered SERVING.
+    pub start_to_serving: Duration,
+    /// When it was spawned (wall clock), to tell its runs from older ones.
+    pub spawned_at: std::time::SystemTime,
+    log: PathBuf,
+}
+
+/// A free port on 127.0.0.1 (bound, read and released: the daemon binds it
+/// a moment later).
+fn free_port() -> anyhow::Result<SocketAddr> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
+}
+
+/// A gRPC channel to `addr`: one HTTP/2 connection.
+pub async fn connect(addr: SocketAddr) -> anyhow::Result<Channel> {
+    Ok(Endpoint::from_shared(format!("http://{addr}"))?
+        .connect_timeout(Duration::from_millis(200))
+        .tcp_nodelay(true)
+        .connect()
+        .await?)
+}
+
+impl Daemon {
+    /// Spawns `binary` on `config` and `data_dir`, and waits until its
+    /// health service answers SERVING. Its log goes to `log`.
+    pub async fn start(
+        binary: &Path,
+        config: &Path,
+        data_dir: &Path,
+        log: &Path,
+    ) -> anyhow::Result<Self> {
+        let grpc = free_port()?;
+        let http = free_port()?;
+        let log_file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .with_context(|| format!("cannot open {}", log.display()))?;
+        let spawned_at = std::time::SystemTime::now();
+        let clock = Instant::now();
+        let mut child = tokio::process::Command::new(binary)
+            .arg("--config")
+            .arg(config)
+            .arg("--data-dir")
+            .arg(data_dir)
+            .arg("--grpc-addr")
+            .arg(grpc.to_string())
+            .arg("--http-addr")
+            .arg(http.to_string())
+            // Every request comes from 127.0.0.1: the per-address rate
+            // limit would measure itself, not the daemon.
+            .args(["--rate-limit", "0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("cannot start {}", binary.display()))?;
+        let pid = child.id().context("the daemon has a pid")?;
+        loop {
+            if let Some(status) = child.try_wait()? {
+                bail!(
+                    "perfusiond exited ({status}) before serving; see {}",
+                    log.display()
+                );
+            }
+            if clock.elapsed() > START_TIMEOUT {
+                bail!(
+                    "perfusiond was not serving after {START_TIMEOUT:?}; see {}",
+                    log.display()
+                );
+            }
+            if serving(grpc).await {
+                break;
+            }
+            // Polled, since the daemon says nothing when it is ready; the
+            // interval bounds how much the figure can overstate.
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        Ok(Self {
+            child,
+            pid,
+            grpc,
+            start_to_serving: clock.elapsed(),
+            spawned_at,
+            log: log.to_owned(),
+        })
+    }
+
+    /// Resident memory now and at its peak.
+    pub fn memory(&self) -> anyhow::Result<Memory> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))?;
+        let kib = |key: &str| -> u64 {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or(0)
+        };
+        Ok(Memory {
+            rss: kib("VmRSS:") * 1024,
+            hwm: kib("VmHWM:") * 1024,
+            anon: kib("RssAnon:") * 1024,
+            file: kib("RssFile:") * 1024,
+        })
+    }
+
+    /// User plus system CPU time the daemon has used.
+    pub fn cpu_time(&self) -> Duration {
+        cpu_time_of(&format!("/proc/{}/stat", self.pid))
+    }
+
+    /// Stops the daemon with SIGTERM, as a service manager would, and waits
+    /// for it (killing it after 10 s).
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        // No unsafe code in this workspace, so no libc::kill: kill(1) sends
+        // the signal.
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &self.pid.to_string()])
+            .status();
+        if !sent.is_ok_and(|s| s.success()) {
+            self.child.start_kill()?;
+        }
+        match tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await {
+            Ok(status) if status.as_ref().is_ok_and(std::process::ExitStatus::success) => Ok(()),
+            Ok(status) => bail!(
+                "perfusiond stopped with {status:?}; see {}",
+                self.log.display()
+            ),
+            Err(_) => {
+                self.child.start_kill()?;
+                bail!("perfusiond did not stop within 10 s of SIGTERM")
+            }
+        }
+    }
+}
+
+/// Whether the daemon at `addr` answers the health check with SERVING.
+async fn serving(addr: SocketAddr) -> bool {
+    let Ok(channel) = connect(addr).await else {
+        return false;
+    };
+    let request = HealthCheckRequest {
+        service: SERVICE.to_owned(),
+    };
+    HealthClient::new(channel)
+        .check(request)
+        .await
+        .is_ok_and(|r| r.into_inner().status == ServingStatus::Serving as i32)
+}
+
+/// Resident memory of a process, in bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Memory {
+    /// VmRSS: resident now.
+    pub rss: u64,
+    /// VmHWM: the peak of VmRSS.
+    pub hwm: u64,
+    /// RssAnon: heap and stacks.
+    pub anon: u64,
+    /// RssFile: mapped files (the index's mmapped segments, the binary).
+    pub file: u64,
+}
+
+/// User plus system CPU time from a /proc/.../stat file.
+pub fn cpu_time_of(stat_path: &str) -> Duration {
+    let Ok(stat) = std::fs::read_to_string(stat_path) else {
+        return Duration::ZERO;
+    };
+    // The fields after the command name, which is in parentheses.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime; USER_HZ is 100 on Linux.
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}

@@ -1,0 +1,225 @@
+//! The load generator's report: a line per step as it ends, and at the end
+//! a summary table of every figure beside the target issue 6 sets for it.
+
+use std::time::Duration;
+
+use crate::Step;
+use crate::drive::{Outcome, Percentiles, Shape};
+use crate::process::Memory;
+
+/// The targets of issue 6, on the project's 2-core machine at 100,000 items.
+const TARGET_P99: Duration = Duration::from_millis(5);
+const TARGET_QPS: f64 = 5000.0;
+const TARGET_START: Duration = Duration::from_millis(500);
+const TARGET_RSS: u64 = 150_000_000;
+const TARGET_INGEST: Duration = Duration::from_secs(10);
+
+/// Figures gathered during a run.
+pub struct Report {
+    items: usize,
+    /// The pipeline ingest, when this run ingested.
+    pub ingest: Option<Duration>,
+    /// The index writer alone on the same items.
+    pub writer_only: Option<Duration>,
+    /// Spawn to SERVING, each start.
+    pub starts: Vec<Duration>,
+    /// Right after start, before any load.
+    pub memory_idle: Option<Memory>,
+    /// After the search and health steps.
+    pub memory_serving: Option<Memory>,
+    /// After the re-ingest.
+    pub memory_after: Option<Memory>,
+    steps: Vec<(&'static str, usize, f64, Percentiles, usize)>,
+    reingest: Option<(usize, Duration, f64, Percentiles, usize)>,
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.0} MB", bytes as f64 / 1e6)
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "met" } else { "MISSED" }
+}
+
+impl Report {
+    /// An empty report for a federation of `items`.
+    pub fn new(items: usize) -> Self {
+        Self {
+            items,
+            ingest: None,
+            writer_only: None,
+            starts: Vec::new(),
+            memory_idle: None,
+            memory_serving: None,
+            memory_after: None,
+            steps: Vec::new(),
+            reingest: None,
+        }
+    }
+
+    /// Records and prints one step.
+    pub fn step(&mut self, label: &'static str, concurrency: usize, step: &Step) {
+        let o = &step.outcome;
+        let p = o.percentiles();
+        println!(
+            "{label:<13} c={concurrency:<3} {:>7} req in {:>5.2} s  {:>8.0} req/s  p50 {:>9}  p95 {:>9}  p99 {:>9}  max {:>9}  cpu: daemon {:.2} + loadgen {:.2} cores{}",
+            p.count,
+            o.wall.as_secs_f64(),
+            o.qps(),
+            ms(p.p50),
+            ms(p.p95),
+            ms(p.p99),
+            ms(p.max),
+            step.daemon_cores,
+            step.loadgen_cores,
+            errors(o),
+        );
+        self.steps.push((label, concurrency, o.qps(), p, o.errors));
+    }
+
+    /// Prints the latency of each shape of search in a step.
+    pub fn shapes(&self, outcome: &Outcome) {
+        for shape in Shape::ALL {
+            let p = outcome.percentiles_of(shape);
+            println!(
+                "    {:<18} {:>6} req  p50 {:>9}  p95 {:>9}  p99 {:>9}",
+                shape.name(),
+                p.count,
+                ms(p.p50),
+                ms(p.p95),
+                ms(p.p99)
+            );
+        }
+    }
+
+    /// Records and prints the searches made during the re-ingest.
+    pub fn reingest(&mut self, concurrency: usize, took: Duration, step: &Step) {
+        let o = &step.outcome;
+        let p = o.percentiles();
+        println!(
+            "during re-ingest c={concurrency}: {} searches in {:.2} s  {:.0} req/s  p50 {}  p95 {}  p99 {}  max {}  cpu: daemon {:.2} + loadgen {:.2} cores{}",
+            p.count,
+            o.wall.as_secs_f64(),
+            o.qps(),
+            ms(p.p50),
+            ms(p.p95),
+            ms(p.p99),
+            ms(p.max),
+            step.daemon_cores,
+            step.loadgen_cores,
+            errors(o),
+        );
+        self.reingest = Some((concurrency, took, o.qps(), p, o.errors));
+    }
+
+    /// Prints the summary table.
+    pub fn print(&self) {
+        println!();
+        println!("summary at {} items:", self.items);
+        println!("| what | figure | target |");
+        println!("|---|---|---|");
+        if let Some(t) = self.ingest {
+            println!(
+                "| ingest through the daemon's pipeline (fetch, extract, dates, places, index) | {:.2} s | < 10 s: {} |",
+                t.as_secs_f64(),
+                verdict(t < TARGET_INGEST)
+            );
+        }
+        if let Some(t) = self.writer_only {
+            println!(
+                "| ingest, the index writer alone | {:.2} s | < 10 s: {} |",
+                t.as_secs_f64(),
+                verdict(t < TARGET_INGEST)
+            );
+        }
+        if let Some(worst) = self.starts.iter().max() {
+            let all: Vec<String> = self.starts.iter().map(|d| ms(*d)).collect();
+            println!(
+                "| start to serving on the existing index (worst of {}: {}) | {} | < 500 ms: {} |",
+                self.starts.len(),
+                all.join(", "),
+                ms(*worst),
+                verdict(*worst < TARGET_START)
+            );
+        }
+        for (what, m) in [
+            ("resident memory, started, before load", self.memory_idle),
+            (
+                "resident memory, after the search steps",
+                self.memory_serving,
+            ),
+            ("resident memory, after the re-ingest", self.memory_after),
+        ] {
+            if let Some(m) = m {
+                println!(
+                    "| {what} (heap {}, mapped files {}; peak so far {}) | {} | < 150 MB: {} |",
+                    mb(m.anon),
+                    mb(m.file),
+                    mb(m.hwm),
+                    mb(m.rss),
+                    verdict(m.rss < TARGET_RSS)
+                );
+            }
+        }
+        for &(label, c, qps, p, errs) in &self.steps {
+            let target = if label == "Search" {
+                format!(
+                    "p99 < 5 ms: {}; > 5,000/s: {}",
+                    verdict(p.p99 < TARGET_P99),
+                    verdict(qps > TARGET_QPS)
+                )
+            } else {
+                "(the transport's floor)".to_owned()
+            };
+            let errs = if errs > 0 {
+                format!(", {errs} errors")
+            } else {
+                String::new()
+            };
+            println!(
+                "| {label}, {c} concurrent | {qps:.0}/s, p50 {}, p95 {}, p99 {}{errs} | {target} |",
+                ms(p.p50),
+                ms(p.p95),
+                ms(p.p99)
+            );
+        }
+        if let Some((c, took, qps, p, errs)) = self.reingest {
+            let steady = self
+                .steps
+                .iter()
+                .find(|s| s.0 == "Search" && s.1 == c)
+                .map(|s| s.3.p99);
+            let target = match steady {
+                Some(steady) => format!(
+                    "p99 within twice the steady {} and < 10 ms: {}",
+                    ms(steady),
+                    verdict(p.p99 <= steady * 2 && p.p99 < TARGET_P99 * 2)
+                ),
+                None => format!("p99 < 10 ms: {}", verdict(p.p99 < TARGET_P99 * 2)),
+            };
+            let errs = if errs > 0 {
+                format!(", {errs} errors")
+            } else {
+                String::new()
+            };
+            println!(
+                "| Search, {c} concurrent, during a full re-ingest ({:.1} s) | {qps:.0}/s, p50 {}, p95 {}, p99 {}{errs} | {target} |",
+                took.as_secs_f64(),
+                ms(p.p50),
+                ms(p.p95),
+                ms(p.p99)
+            );
+        }
+    }
+}
+
+fn errors(o: &Outcome) -> String {
+    match &o.first_error {
+        Some(e) => format!("  {} errors, first: {e}", o.errors),
+        None => String::new(),
+    }
+}
