@@ -1,9 +1,9 @@
 //! The one task that owns the index writer.
 //!
 //! Fetchers send each source's items through a bounded channel and wait for
-//! the answer; the task upserts and commits them on a blocking thread, so
-//! tantivy's writes never stall the async runtime and never contend for the
-//! writer's lock.
+//! the answer; the task writes every batch waiting, commits them once, and
+//! answers each. It runs on a blocking thread, so tantivy's writes never
+//! stall the async runtime and never contend for the writer's lock.
 
 use chrono::{DateTime, Utc};
 use perfusion_index::{IndexError, IndexStore, Item, UpsertStats};
@@ -72,34 +72,55 @@ impl IndexHandle {
         let (changes, _) = broadcast::channel(WATCH_BACKLOG);
         let announce = changes.clone();
         let task = tokio::task::spawn_blocking(move || {
-            while let Some(command) = rx.blocking_recv() {
-                match command {
-                    Command::Upsert {
-                        write,
-                        items,
-                        now,
-                        reply,
-                    } => {
-                        let clock = std::time::Instant::now();
-                        let written = match &write {
-                            Write::Upsert => writer.upsert(items, now),
-                            Write::Read(source) => writer.replace_source(source, items, now),
-                            Write::Unchanged(source) => writer.source_unchanged(source, now),
-                        };
-                        let result = written.and_then(|stats| {
-                            let fresh = writer.commit()?;
-                            if !fresh.is_empty() {
-                                // No watcher is fine; a slow one lags, it
-                                // never holds the writer up.
-                                let _ = announce.send(Arc::new(fresh));
-                            }
-                            Ok(stats)
-                        });
-                        metrics.committed(clock.elapsed().as_secs_f64());
-                        if let Err(e) = &result {
-                            tracing::error!(error = %e, "index write failed");
+            while let Some(first) = rx.blocking_recv() {
+                // Every batch already waiting is written before one commit:
+                // a commit costs far more than a source's items, and a
+                // cycle's sources arrive together.
+                let clock = std::time::Instant::now();
+                let mut batch = vec![first];
+                while batch.len() < QUEUE {
+                    match rx.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
+                let mut written = Vec::with_capacity(batch.len());
+                for Command::Upsert {
+                    write,
+                    items,
+                    now,
+                    reply,
+                } in batch
+                {
+                    let result = match &write {
+                        Write::Upsert => writer.upsert(items, now),
+                        Write::Read(source) => writer.replace_source(source, items, now),
+                        Write::Unchanged(source) => writer.source_unchanged(source, now),
+                    };
+                    written.push((reply, result));
+                }
+                let committed = writer.commit();
+                metrics.committed(clock.elapsed().as_secs_f64());
+                match committed {
+                    Ok(fresh) => {
+                        if !fresh.is_empty() {
+                            // No watcher is fine; a slow one lags, it
+                            // never holds the writer up.
+                            let _ = announce.send(Arc::new(fresh));
                         }
-                        let _ = reply.send(result);
+                        for (reply, result) in written {
+                            if let Err(e) = &result {
+                                tracing::error!(error = %e, "index write failed");
+                            }
+                            let _ = reply.send(result);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "index commit failed");
+                        let why = e.to_string();
+                        for (reply, _) in written {
+                            let _ = reply.send(Err(IndexError::Commit(why.clone())));
+                        }
                     }
                 }
             }

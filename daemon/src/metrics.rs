@@ -5,7 +5,8 @@
 //! - `perfusion_not_modified_total{source}`: 304s, which cost nothing;
 //! - `perfusion_fetch_duration_seconds{source}`: a run, fetch to commit;
 //! - `perfusion_source_items{source}`: items indexed from each source;
-//! - `perfusion_index_commit_duration_seconds`: one upsert and commit;
+//! - `perfusion_index_commit_duration_seconds`: one commit, with the writes
+//!   of every batch that was waiting for it;
 //! - `perfusion_search_duration_seconds`: one search, as the service sees it.
 
 use prometheus_client::encoding::text::encode;
@@ -65,7 +66,7 @@ impl Default for Metrics {
         );
         r.register(
             "index_commit_duration_seconds",
-            "Duration of one upsert and commit",
+            "Duration of one index commit, with the writes it makes durable",
             m.commit_seconds.clone(),
         );
         r.register(

@@ -46,6 +46,9 @@ pub enum IndexError {
     /// A stored item could not be read back.
     #[error("stored item: {0}")]
     Json(#[from] serde_json::Error),
+    /// A commit failed; every write it would have made durable is lost.
+    #[error("index commit failed: {0}")]
+    Commit(String),
     /// The index holds something it should not.
     #[error("index is corrupt: {0}")]
     Corrupt(&'static str),
