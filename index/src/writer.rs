@@ -325,12 +325,8 @@ impl Writer {
 
     /// The record with this id.
     fn record(&self, id: &str) -> Result<Option<Record>, IndexError> {
-        if let Some((listings, shown)) = self.pending.get(id) {
-            return Ok(Some(Record {
-                id: id.to_owned(),
-                listings: listings.clone(),
-                shown: Some(shown.clone()),
-            }));
+        if let Some(record) = self.pending_record(id) {
+            return Ok(Some(record));
         }
         let term = Term::from_field_text(self.store.fields.id, id);
         Ok(self
@@ -345,35 +341,41 @@ impl Writer {
         }
         let term = Term::from_field_text(self.store.fields.listing_id, listing_id);
         let found = self.stored(&TermQuery::new(term, IndexRecordOption::Basic), 1)?;
-        // A record written since the last commit supersedes its stored self.
-        match found.into_iter().next() {
-            Some(stored) if self.pending.contains_key(&stored.id) => self.record(&stored.id),
-            other => Ok(other),
-        }
+        Ok(found.into_iter().next().map(|stored| self.current(stored)))
+    }
+
+    /// A stored record as it is now: a write since the last commit, which
+    /// searches cannot see yet, supersedes its stored self.
+    fn current(&self, stored: Record) -> Record {
+        self.pending_record(&stored.id).unwrap_or(stored)
+    }
+
+    /// The record with this id as written since the last commit, if it was.
+    fn pending_record(&self, id: &str) -> Option<Record> {
+        let (listings, shown) = self.pending.get(id)?;
+        Some(Record {
+            id: id.to_owned(),
+            listings: listings.clone(),
+            shown: Some(shown.clone()),
+        })
     }
 
     /// Every record holding a listing of this source.
     fn records_of_source(&self, source_id: &str) -> Result<Vec<Record>, IndexError> {
         let term = Term::from_field_text(self.store.fields.source, source_id);
         let query = TermQuery::new(term, IndexRecordOption::Basic);
-        let stored = self.stored(&query, usize::MAX)?;
-        let mut ids: Vec<String> = stored.into_iter().map(|r| r.id).collect();
-        ids.extend(
-            self.pending
-                .iter()
-                .filter(|(_, (listings, _))| listings.iter().any(|l| l.source_id() == source_id))
-                .map(|(id, _)| id.clone()),
-        );
-        ids.sort_unstable();
-        ids.dedup();
-        let mut records = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(record) = self.record(&id)?
-                && record.listings.iter().any(|l| l.source_id() == source_id)
-            {
-                records.push(record);
-            }
+        let mut records: Vec<Record> = self
+            .stored(&query, usize::MAX)?
+            .into_iter()
+            .map(|stored| self.current(stored))
+            .collect();
+        // Records written since the last commit that searches cannot see.
+        let seen: HashSet<String> = records.iter().map(|r| r.id.clone()).collect();
+        for id in self.pending.keys().filter(|id| !seen.contains(*id)) {
+            records.extend(self.pending_record(id));
         }
+        records.retain(|r| r.listings.iter().any(|l| l.source_id() == source_id));
+        records.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(records)
     }
 
@@ -406,14 +408,8 @@ impl Writer {
         let candidates =
             self.stored(&self.candidates_query(item, day, source), MERGE_CANDIDATES)?;
         for stored in candidates {
-            // Pending writes supersede what is stored.
-            let record = match self.pending.contains_key(&stored.id) {
-                true => self.record(&stored.id)?,
-                false => Some(stored),
-            };
-            if let Some(record) = record
-                && matches(&record)
-            {
+            let record = self.current(stored);
+            if matches(&record) {
                 return Ok(Some(record));
             }
         }
