@@ -42,7 +42,10 @@ pub fn round_trip(data: &[u8]) {
 
     let text = |props: &[ical::property::Property], name: &str| unescape(&one(props, name));
     assert_eq!(text(&calendar.properties, "NAME"), read_text(&options.name));
-    assert_eq!(text(&calendar.properties, "X-WR-CALNAME"), read_text(&options.name));
+    assert_eq!(
+        text(&calendar.properties, "X-WR-CALNAME"),
+        read_text(&options.name)
+    );
     assert_eq!(
         parse_duration(&one(&calendar.properties, "REFRESH-INTERVAL")),
         Some(options.refresh)
@@ -117,7 +120,10 @@ fn check_physical_lines(ics: &str) {
         assert!(!line.contains(['\r', '\n']), "bare CR or LF: {line:?}");
         assert!(line.len() <= 75, "{} octets: {line:?}", line.len());
         // A fold is CRLF, one space and at least one character.
-        assert!(line.len() > usize::from(line.starts_with(' ')), "line {n} empty");
+        assert!(
+            line.len() > usize::from(line.starts_with(' ')),
+            "line {n} empty"
+        );
         assert!(n > 0 || !line.starts_with(' '), "starts with a fold");
     }
 }
@@ -180,7 +186,10 @@ fn categories(raw: &str) -> Vec<String> {
     let mut chars = raw.chars();
     while let Some(c) = chars.next() {
         match c {
-            '\\' => out.last_mut().unwrap().push_str(&unescape(&format!("\\{}", chars.next().unwrap_or(' ')))),
+            '\\' => out
+                .last_mut()
+                .unwrap()
+                .push_str(&unescape(&format!("\\{}", chars.next().unwrap_or(' ')))),
             ',' => out.push(String::new()),
             c => out.last_mut().unwrap().push(c),
         }
@@ -283,7 +292,9 @@ fn common(item: &Item, uid: String, start: Moment, end: Option<Moment>) -> Expec
 /// An item's own event: only when its day is known and writable.
 fn item_event(item: &Item) -> Option<Expected> {
     let when = &item.when;
-    let start_day = when.start.filter(|_| when.precision == DatePrecision::Day)?;
+    let start_day = when
+        .start
+        .filter(|_| when.precision == DatePrecision::Day)?;
     let end_day = when.end.filter(|e| *e >= start_day).unwrap_or(start_day);
     let (start, end) = match when.start_time {
         None => (
@@ -291,7 +302,10 @@ fn item_event(item: &Item) -> Option<Expected> {
             Some(Moment::Date(date(end_day.succ_opt()?)?)),
         ),
         Some(start_time) => {
-            let zone = when.timezone.as_deref().and_then(|z| z.trim().parse::<Tz>().ok());
+            let zone = when
+                .timezone
+                .as_deref()
+                .and_then(|z| z.trim().parse::<Tz>().ok());
             let start = instant(zone, start_day.and_time(start_time))?;
             let end = when
                 .end_time
@@ -339,7 +353,11 @@ fn deadline_event(item: &Item, deadline: &Deadline, options: &CalendarOptions) -
         head.push(deadline.label.trim_end().to_owned());
     }
     if let Some(time) = deadline.time {
-        let zone = deadline.timezone.as_deref().map(str::trim).filter(|z| !blank(z));
+        let zone = deadline
+            .timezone
+            .as_deref()
+            .map(str::trim)
+            .filter(|z| !blank(z));
         let at = time.format("due %H:%M").to_string();
         head.push(zone.map_or(at.clone(), |z| format!("{at} {z}")));
     }
@@ -386,10 +404,15 @@ fn location(item: &Item) -> String {
     if !blank(&place.text) {
         return place.text.clone();
     }
-    let parts: Vec<&str> = [&place.venue, &place.city, &place.region, &place.country_code]
-        .into_iter()
-        .filter_map(|p| p.as_deref().map(str::trim).filter(|p| !p.is_empty()))
-        .collect();
+    let parts: Vec<&str> = [
+        &place.venue,
+        &place.city,
+        &place.region,
+        &place.country_code,
+    ]
+    .into_iter()
+    .filter_map(|p| p.as_deref().map(str::trim).filter(|p| !p.is_empty()))
+    .collect();
     if parts.is_empty() && item.mode == Some(Mode::Virtual) {
         return "Online".to_owned();
     }
@@ -404,7 +427,9 @@ fn category_list(values: &[&str]) -> Vec<String> {
         .filter(|v| !v.chars().all(|c| c.is_whitespace() && c != '\n'))
         .collect();
     if let Some(last) = list.last_mut() {
-        *last = last.trim_end_matches(|c: char| c.is_whitespace() && c != '\n').to_owned();
+        *last = last
+            .trim_end_matches(|c: char| c.is_whitespace() && c != '\n')
+            .to_owned();
     }
     list
 }
@@ -453,7 +478,11 @@ fn date(day: NaiveDate) -> Option<String> {
 
 fn date_time(t: NaiveDateTime) -> Option<String> {
     let second = chrono::Timelike::second(&t).min(59);
-    Some(format!("{}T{}{second:02}", date(t.date())?, t.format("%H%M")))
+    Some(format!(
+        "{}T{}{second:02}",
+        date(t.date())?,
+        t.format("%H%M")
+    ))
 }
 
 fn utc(t: NaiveDateTime) -> Option<String> {
@@ -488,9 +517,38 @@ impl Bytes<'_> {
 /// What a text token below 0x20 stands for: what scraped text is made of
 /// and escaping or folding could get wrong.
 const SPECIAL: [&str; 32] = [
-    "\r\n", "\n", "\r", ",", ";", "\\", "\t", ":", "\\n", "\\,", " ", "  ", "\u{0}", "\u{7f}",
-    "\u{85}", "\u{2028}", "\u{2029}", "\u{a0}", "\u{3000}", "\"", "END:VEVENT", "BEGIN:VALARM",
-    "\r\n ", "\r\n\t", "=", "%", "https://example.org/a b", "é", "東京", "🫀", "\u{feff}", "\u{1b}[31m",
+    "\r\n",
+    "\n",
+    "\r",
+    ",",
+    ";",
+    "\\",
+    "\t",
+    ":",
+    "\\n",
+    "\\,",
+    " ",
+    "  ",
+    "\u{0}",
+    "\u{7f}",
+    "\u{85}",
+    "\u{2028}",
+    "\u{2029}",
+    "\u{a0}",
+    "\u{3000}",
+    "\"",
+    "END:VEVENT",
+    "BEGIN:VALARM",
+    "\r\n ",
+    "\r\n\t",
+    "=",
+    "%",
+    "https://example.org/a b",
+    "é",
+    "東京",
+    "🫀",
+    "\u{feff}",
+    "\u{1b}[31m",
 ];
 
 /// Characters of two, three and four octets, for tokens 0x80 and up.
@@ -522,7 +580,9 @@ fn text(bytes: &mut Bytes<'_>, max: u8) -> String {
 /// of chrono's range; None when the bytes name no real day.
 fn day(bytes: &mut Bytes<'_>) -> Option<NaiveDate> {
     let year = match bytes.byte() {
-        0xf8..=0xff => [-1, 0, 9999, 10000, -262_143, 262_142, 1, 9998][usize::from(bytes.byte() % 8)],
+        0xf8..=0xff => {
+            [-1, 0, 9999, 10000, -262_143, 262_142, 1, 9998][usize::from(bytes.byte() % 8)]
+        }
         y => 1990 + i32::from(y % 80),
     };
     let month = u32::from(bytes.byte() % 13);
@@ -543,9 +603,18 @@ fn time(bytes: &mut Bytes<'_>) -> Option<NaiveTime> {
 /// Zones with gaps and overlaps at odd offsets, a skipped day (Apia,
 /// 2011-12-30), names with blanks, and names that are no zone.
 const ZONES: [&str; 12] = [
-    "Europe/Berlin", "America/Los_Angeles", "Australia/Sydney", "Pacific/Apia", "UTC",
-    " Europe/Paris ", "Asia/Kathmandu", "America/St_Johns", "Australia/Lord_Howe", "Not/AZone",
-    "", "europe/berlin",
+    "Europe/Berlin",
+    "America/Los_Angeles",
+    "Australia/Sydney",
+    "Pacific/Apia",
+    "UTC",
+    " Europe/Paris ",
+    "Asia/Kathmandu",
+    "America/St_Johns",
+    "Australia/Lord_Howe",
+    "Not/AZone",
+    "",
+    "europe/berlin",
 ];
 
 fn zone(bytes: &mut Bytes<'_>) -> Option<String> {
@@ -566,7 +635,9 @@ pub fn decode(data: &[u8]) -> (Vec<Item>, CalendarOptions) {
         uid_domain: "perfusiond".to_owned(),
         prodid: "-//perfusion//perfusiond fuzz//EN".to_owned(),
         refresh: Duration::minutes(i64::from(bytes.u16())),
-        alarm: bytes.flag().then(|| Duration::minutes(i64::from(bytes.u16()))),
+        alarm: bytes
+            .flag()
+            .then(|| Duration::minutes(i64::from(bytes.u16()))),
     };
     let mut items = Vec::new();
     while !bytes.0.is_empty() && items.len() < 12 {
@@ -604,7 +675,11 @@ fn item(bytes: &mut Bytes<'_>) -> Item {
             true => (org.clone(), "https://example.org/list".to_owned()),
             false => (text(bytes, 12), text(bytes, 40)),
         };
-        sources.push(SourceRef { source_id: "fuzz".to_owned(), org: source_org, url });
+        sources.push(SourceRef {
+            source_id: "fuzz".to_owned(),
+            org: source_org,
+            url,
+        });
     }
     let mut deadlines = Vec::new();
     for _ in 0..bytes.byte() % 4 {
@@ -644,7 +719,12 @@ fn item(bytes: &mut Bytes<'_>) -> Item {
             region: optional(bytes, 8),
             country_code: optional(bytes, 3),
         },
-        mode: bytes.pick(&[None, Some(Mode::InPerson), Some(Mode::Virtual), Some(Mode::Hybrid)]),
+        mode: bytes.pick(&[
+            None,
+            Some(Mode::InPerson),
+            Some(Mode::Virtual),
+            Some(Mode::Hybrid),
+        ]),
         status: bytes.pick(&[
             Status::Scheduled,
             Status::Postponed,
