@@ -236,7 +236,10 @@ mod tests {
             r#"{"events":[{"id":1,"title":"Cannulation","url":"javascript:alert(1)","all_day":true,"start_date":"2024-11-05 00:00:00"},
             {"id":2,"title":"Weaning","url":"ftp://perfweb.us/weaning.pdf","all_day":true,"start_date":"2024-11-06 00:00:00"}]}"#,
         );
-        assert_eq!(links(&format("format = \"tribe_json\""), &tribe), [None, None]);
+        assert_eq!(
+            links(&format("format = \"tribe_json\""), &tribe),
+            [None, None]
+        );
 
         let jsonld = page(
             "https://www.euroelso-congress.com/",
