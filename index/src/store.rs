@@ -10,6 +10,7 @@
 //! sees what it wrote, with no polling delay.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
@@ -21,6 +22,7 @@ use crate::IndexError;
 use crate::merge::Listing;
 use crate::model::Item;
 use crate::schema::{self, Fields};
+use crate::search::{Answers, Tables};
 use crate::writer::Writer;
 
 /// Memory the writer may buffer before it flushes a segment.
@@ -32,6 +34,10 @@ pub struct IndexStore {
     pub(crate) index: Index,
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
+    /// Each segment's filter values, sort keys and facets, decoded once.
+    pub(crate) tables: Arc<Tables>,
+    /// Recent searches' answers, until the next commit.
+    pub(crate) answers: Arc<Answers>,
 }
 
 impl std::fmt::Debug for IndexStore {
@@ -90,6 +96,8 @@ impl IndexStore {
             index,
             reader,
             fields,
+            tables: Arc::default(),
+            answers: Arc::default(),
         })
     }
 
