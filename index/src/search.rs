@@ -3,6 +3,7 @@
 //! time.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, Query, QueryParser, TermQuery};
@@ -128,6 +129,11 @@ impl IndexStore {
     /// matched again with typos allowed.
     /// The same search between two commits is answered from a cache.
     pub fn search(&self, q: &SearchQuery) -> Result<Hits, IndexError> {
+        self.search_shared(q).map(Arc::unwrap_or_clone)
+    }
+
+    /// [`search`](Self::search), answered without copying a cached answer.
+    pub fn search_shared(&self, q: &SearchQuery) -> Result<Arc<Hits>, IndexError> {
         let searcher = self.reader.searcher();
         let generation = searcher.generation().generation_id();
         let key = format!("{q:?}");
@@ -142,6 +148,7 @@ impl IndexStore {
             hits = self.run(&searcher, q, fuzzy.as_deref())?;
             hits.typo_tolerant = true;
         }
+        let hits = Arc::new(hits);
         self.answers.put(generation, key, &hits);
         Ok(hits)
     }
@@ -157,7 +164,7 @@ impl IndexStore {
             hits: addresses,
             total,
             facets: counts,
-        } = scan::scan(&self.tables, &self.fields, searcher, q, picks.as_deref())?;
+        } = scan::scan(&self.tables, searcher, q, picks.as_deref())?;
         let mut items = Vec::with_capacity(addresses.len());
         for address in addresses {
             let doc: TantivyDocument = searcher.doc(address)?;

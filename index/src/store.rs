@@ -16,7 +16,7 @@ use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term, Warmer};
 
 use crate::IndexError;
 use crate::merge::Listing;
@@ -88,15 +88,18 @@ impl IndexStore {
         index
             .tokenizers()
             .register(schema::PLAIN_ANALYZER, schema::plain_analyzer());
+        let tables = Arc::new(Tables::new(fields));
+        let warmer: Arc<dyn Warmer> = tables.clone();
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
+            .warmers(vec![Arc::downgrade(&warmer)])
             .try_into()?;
         Ok(Self {
             index,
             reader,
             fields,
-            tables: Arc::default(),
+            tables,
             answers: Arc::default(),
         })
     }

@@ -92,6 +92,8 @@ pub struct Writer {
     pending_by_day: HashMap<NaiveDate, Vec<String>>,
     /// Ids added or changed since the last commit.
     fresh: Vec<String>,
+    /// A document was written or deleted since the last commit.
+    dirty: bool,
 }
 
 impl std::fmt::Debug for Writer {
@@ -111,6 +113,7 @@ impl Writer {
             pending_listing: HashMap::new(),
             pending_by_day: HashMap::new(),
             fresh: Vec::new(),
+            dirty: false,
         }
     }
 
@@ -221,9 +224,14 @@ impl Writer {
 
     /// Makes every upsert since the last commit durable and visible to
     /// searches, and returns the ids it added or changed.
+    /// A commit with nothing written is skipped: searchers keep their
+    /// generation, and with it the answers cached for it.
     pub fn commit(&mut self) -> Result<Vec<String>, IndexError> {
-        self.writer.commit()?;
-        self.store.reader.reload()?;
+        if self.dirty {
+            self.writer.commit()?;
+            self.store.reader.reload()?;
+            self.dirty = false;
+        }
         self.pending.clear();
         self.pending_listing.clear();
         self.pending_by_day.clear();
@@ -332,6 +340,7 @@ impl Writer {
             }
         }
         let fields = &self.store.fields;
+        self.dirty = true;
         self.writer
             .delete_term(Term::from_field_text(fields.id, &record.id));
         self.writer

@@ -9,7 +9,7 @@
 //! and its counts (a few tens of KB), so the cache stays a few MB.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::Hits;
 
@@ -25,14 +25,14 @@ pub(crate) struct Answers {
 #[derive(Default)]
 struct Inner {
     generation: u64,
-    by_query: HashMap<String, Hits>,
+    by_query: HashMap<String, Arc<Hits>>,
     /// Keys, oldest first, to forget the oldest when full.
     order: VecDeque<String>,
 }
 
 impl Answers {
     /// The answer to `key` in `generation`, if it was kept.
-    pub(crate) fn get(&self, generation: u64, key: &str) -> Option<Hits> {
+    pub(crate) fn get(&self, generation: u64, key: &str) -> Option<Arc<Hits>> {
         let inner = self.lock();
         (inner.generation == generation)
             .then(|| inner.by_query.get(key).cloned())
@@ -41,7 +41,7 @@ impl Answers {
 
     /// Keeps the answer to `key` in `generation`; an answer from an older
     /// generation than the kept ones is not kept.
-    pub(crate) fn put(&self, generation: u64, key: String, hits: &Hits) {
+    pub(crate) fn put(&self, generation: u64, key: String, hits: &Arc<Hits>) {
         let mut inner = self.lock();
         if generation < inner.generation {
             return;
@@ -60,7 +60,7 @@ impl Answers {
             inner.by_query.remove(&oldest);
         }
         inner.order.push_back(key.clone());
-        inner.by_query.insert(key, hits.clone());
+        inner.by_query.insert(key, Arc::clone(hits));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {

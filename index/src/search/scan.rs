@@ -25,6 +25,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{
     DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, TantivyError,
 };
+use tantivy::{SearcherGeneration, Warmer};
 
 use super::{FACET_ROOTS, SearchQuery, SortOrder};
 use crate::IndexError;
@@ -250,41 +251,54 @@ fn term_bits(reader: &SegmentReader, field: Field) -> Result<HashMap<String, Bit
     Ok(out)
 }
 
-/// The decoded segments, shared by every search of a store.
-#[derive(Default)]
+/// The decoded segments, shared by every search of a store. As a tantivy
+/// [`Warmer`], it decodes a commit's new segments when the reader reloads,
+/// on the writer's thread, so no search waits for a merged segment to be
+/// decoded.
 pub(crate) struct Tables {
+    fields: Fields,
     by_segment: Mutex<HashMap<SegmentId, Arc<SegmentTable>>>,
 }
 
 impl Tables {
-    fn of(&self, reader: &SegmentReader, fields: &Fields) -> Result<Arc<SegmentTable>, IndexError> {
+    pub(crate) fn new(fields: Fields) -> Self {
+        Self {
+            fields,
+            by_segment: Mutex::default(),
+        }
+    }
+
+    fn of(&self, reader: &SegmentReader) -> Result<Arc<SegmentTable>, IndexError> {
         let id = reader.segment_id();
         if let Some(table) = self.lock().get(&id) {
             return Ok(Arc::clone(table));
         }
         // Decoded outside the lock: other searches go on meanwhile.
-        let table = Arc::new(SegmentTable::build(reader, fields)?);
+        let table = Arc::new(SegmentTable::build(reader, &self.fields)?);
         self.lock().insert(id, Arc::clone(&table));
         Ok(table)
-    }
-
-    /// Forgets the segments that left the index (merged or emptied).
-    fn keep_only(&self, searcher: &Searcher) {
-        let mut tables = self.lock();
-        if tables.len() > searcher.segment_readers().len() {
-            let live: Vec<SegmentId> = searcher
-                .segment_readers()
-                .iter()
-                .map(SegmentReader::segment_id)
-                .collect();
-            tables.retain(|id, _| live.contains(id));
-        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SegmentId, Arc<SegmentTable>>> {
         self.by_segment
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Warmer for Tables {
+    fn warm(&self, searcher: &Searcher) -> tantivy::Result<()> {
+        for reader in searcher.segment_readers() {
+            self.of(reader)
+                .map_err(|e| TantivyError::InternalError(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Forgets the segments no live searcher holds (merged or emptied).
+    fn garbage_collect(&self, live: &[&SearcherGeneration]) {
+        self.lock()
+            .retain(|id, _| live.iter().any(|g| g.segments().contains_key(id)));
     }
 }
 
@@ -354,7 +368,6 @@ impl Best {
 /// picks the documents when given, every document otherwise.
 pub(crate) fn scan(
     tables: &Tables,
-    fields: &Fields,
     searcher: &Searcher,
     q: &SearchQuery,
     text: Option<&dyn Query>,
@@ -387,7 +400,7 @@ pub(crate) fn scan(
     let latest_start = q.to.map_or(i64::MAX, schema::day_number);
 
     for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-        let table = tables.of(reader, fields)?;
+        let table = tables.of(reader)?;
         let filter = table.filter(q);
         let alive = reader.alive_bitset();
         let mut counts = vec![0u64; table.facet_names.len()];
@@ -440,7 +453,6 @@ pub(crate) fn scan(
             }
         }
     }
-    tables.keep_only(searcher);
     let hits = best
         .heap
         .into_sorted_vec()
