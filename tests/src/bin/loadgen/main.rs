@@ -75,6 +75,11 @@ struct Args {
     /// ...or this many requests, whichever comes first.
     #[arg(long, default_value_t = 200_000)]
     requests: usize,
+    /// Ask each search of the mix at ten page sizes in turn, so that the
+    /// daemon's cache of recent answers never has the answer: the cost of
+    /// computing every search.
+    #[arg(long)]
+    uncached: bool,
     /// Concurrent searches while the daemon re-ingests every item.
     #[arg(long, default_value_t = 4)]
     reingest_concurrency: usize,
@@ -186,7 +191,12 @@ async fn main() -> anyhow::Result<()> {
     report.memory_idle = Some(daemon.memory()?);
 
     // Searches, then the empty RPC, at each concurrency.
-    let mix = Arc::new(drive::mix());
+    let mix = if args.uncached {
+        println!("--uncached: every search of the mix at page sizes 20 to 29");
+        Arc::new(drive::uncached(drive::mix()))
+    } else {
+        Arc::new(drive::mix())
+    };
     check_mix(&channels[0], &mix).await?;
     let bounds = Bounds {
         requests: args.requests,
