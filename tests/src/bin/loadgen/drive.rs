@@ -113,7 +113,7 @@ impl Shape {
 /// The mix with each request asked for at every page size from 20 to 29:
 /// 1,400 distinct searches, more than the daemon keeps answers for (256),
 /// so that each one is computed.
-pub fn uncached(mix: Vec<(Shape, pb::SearchRequest)>) -> Vec<(Shape, pb::SearchRequest)> {
+pub fn uncached(mix: &[(Shape, pb::SearchRequest)]) -> Vec<(Shape, pb::SearchRequest)> {
     (20..30)
         .flat_map(|size| {
             mix.iter().map(move |(shape, r)| {

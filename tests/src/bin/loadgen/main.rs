@@ -193,7 +193,7 @@ async fn main() -> anyhow::Result<()> {
     // Searches, then the empty RPC, at each concurrency.
     let mix = if args.uncached {
         println!("--uncached: every search of the mix at page sizes 20 to 29");
-        Arc::new(drive::uncached(drive::mix()))
+        Arc::new(drive::uncached(&drive::mix()))
     } else {
         Arc::new(drive::mix())
     };
