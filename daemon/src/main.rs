@@ -13,14 +13,6 @@ use perfusiond::tls::{self, TlsFiles};
 use perfusiond::{Daemon, Options, config};
 use tokio_util::sync::CancellationToken;
 
-/// mimalloc rather than the system allocator: searches and ingest allocate
-/// many short-lived strings from several threads, where glibc's malloc
-/// spent a third of a search's time and held on to freed memory after a
-/// re-ingest (measured with the load generator:
-/// `cargo run --release -p perfusion-tests --bin loadgen`).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Exit code for a configuration that cannot be used: sources.toml, the
 /// TLS files, or a non-loopback address without an admin token.
 const EXIT_CONFIG: u8 = 2;
