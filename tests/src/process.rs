@@ -148,6 +148,11 @@ impl Daemon {
             hwm: kib("VmHWM:") * 1024,
             anon: kib("RssAnon:") * 1024,
             file: kib("RssFile:") * 1024,
+            threads: status
+                .lines()
+                .find_map(|l| l.strip_prefix("Threads:"))
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or(0),
         })
     }
 
@@ -251,6 +256,8 @@ pub struct Memory {
     pub anon: u64,
     /// RssFile: mapped files (the index's mmapped segments, the binary).
     pub file: u64,
+    /// Threads: the runtime's workers and its blocking pool, tantivy's.
+    pub threads: u32,
 }
 
 /// User plus system CPU time from a /proc/.../stat file.

@@ -72,13 +72,14 @@ impl Sample {
         })
     }
 
-    /// `RSS 45.1 MB (heap 30.2, files 14.9), 23 fds, index 0.9 MB in 26 files`.
+    /// `RSS 45.1 MB (heap 30.2, files 14.9), 9 threads, 23 fds, index 0.9 MB in 26 files`.
     pub fn describe(&self) -> String {
         format!(
-            "RSS {:.1} MB (heap {:.1}, files {:.1}), {} fds, index {:.1} MB in {} files",
+            "RSS {:.1} MB (heap {:.1}, files {:.1}), {} threads, {} fds, index {:.1} MB in {} files",
             mb(self.memory.rss),
             mb(self.memory.anon),
             mb(self.memory.file),
+            self.memory.threads,
             self.fds,
             mb(self.index.1),
             self.index.0
