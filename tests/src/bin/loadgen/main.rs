@@ -21,11 +21,8 @@
 //!
 //! `cargo run --release -p perfusion-tests --bin loadgen`
 
-mod drive;
-mod process;
 mod report;
 mod site;
-mod synth;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -40,8 +37,10 @@ use perfusion_proto::v1 as pb;
 use perfusion_proto::v1::aggregator_service_client::AggregatorServiceClient;
 use perfusiond::Options;
 
-use crate::drive::{Bounds, Load, Shape};
-use crate::process::Daemon;
+use perfusion_tests::drive::{self, Bounds, Load, Shape};
+use perfusion_tests::process::{self, Daemon};
+use perfusion_tests::synth;
+
 use crate::report::Report;
 
 /// Measures ingest, start, memory and search speed of perfusiond at N items.
@@ -112,7 +111,7 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|| root.join("target/loadgen"));
     let binary = match &args.perfusiond {
         Some(path) => path.clone(),
-        None => build_daemon()?,
+        None => process::build_perfusiond()?,
     };
     if cfg!(debug_assertions) {
         println!("warning: a debug build; run with --release for figures that mean anything");
@@ -297,32 +296,6 @@ async fn measured<F: std::future::Future<Output = drive::Outcome>>(
         loadgen_cores: (process::cpu_time_of("/proc/self/stat") - own_cpu).as_secs_f64() / wall,
         outcome,
     }
-}
-
-/// The perfusiond binary next to this program, built first (a no-op when
-/// it is fresh) with the same profile.
-fn build_daemon() -> anyhow::Result<PathBuf> {
-    let exe = std::env::current_exe()?;
-    let dir = exe.parent().context("this program's folder")?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut build = std::process::Command::new(cargo);
-    build.current_dir(perfusion_tests::repo_root()).args([
-        "build",
-        "--quiet",
-        "-p",
-        "perfusiond",
-        "--bin",
-        "perfusiond",
-    ]);
-    if !cfg!(debug_assertions) {
-        build.arg("--release");
-    }
-    println!("building perfusiond...");
-    let status = build.status().context("cargo runs")?;
-    if !status.success() {
-        bail!("cargo build -p perfusiond failed");
-    }
-    Ok(dir.join("perfusiond"))
 }
 
 /// Empties `dir` for a new index, refusing to touch a folder this program
