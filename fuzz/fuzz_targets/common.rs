@@ -8,6 +8,9 @@
 //!   reads it (extract, then normalise) never panics; every item has a
 //!   title and no range ends before it starts.
 
+// Each target uses one of these checks; the replaying test uses them all.
+#![allow(dead_code)]
+
 use chrono::{DateTime, NaiveDate, Utc};
 use perfusion_index::DatePrecision;
 use perfusiond::config;
@@ -20,13 +23,17 @@ use perfusiond::{extract, normalize};
 pub const PAGES: &[(&str, &str, &str)] = &[
     (
         "html_list",
+        // The selectors of ELSO's and AmSECT's lists (the seeds), and of a
+        // list with `<time datetime>` and a next link.
         r#"format = "html_list"
-item = "li, .event"
-title = "h3, a"
-date = ".date, time@datetime"
-location = ".place"
-summary = "p"
-posted = ".posted"
+item = ".eventItem, .EventItem, li.event"
+title = ".eventTitle, .EventTitle, h3"
+date = ".eventDates, .EventDate, time@datetime"
+end_date = "time.end@datetime"
+location = ".eventLocation, .EventLocation"
+link = ".eventLink a@href"
+summary = ".eventContact, .EventDescription, p"
+posted = ".eventPosted"
 next = "a.next""#,
         "text/html",
     ),

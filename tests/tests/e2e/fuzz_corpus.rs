@@ -4,6 +4,8 @@
 //! length (see the README's "Fuzzing"). An input that once crashed a
 //! target belongs in its corpus, so it is run here forever after.
 
+#[path = "../../../fuzz/fuzz_targets/calendar.rs"]
+mod calendar;
 #[path = "../../../fuzz/fuzz_targets/common.rs"]
 mod common;
 
@@ -40,5 +42,13 @@ fn every_extractors_corpus_holds() {
             let result = std::panic::catch_unwind(|| common::page(target, &input));
             assert!(result.is_ok(), "{target}/{name}");
         }
+    }
+}
+
+#[test]
+fn the_calendar_writers_corpus_round_trips() {
+    for (name, input) in corpus("ical_write") {
+        let result = std::panic::catch_unwind(|| calendar::round_trip(&input));
+        assert!(result.is_ok(), "ical_write/{name}");
     }
 }

@@ -91,6 +91,12 @@ fn expand(event: &Event, rule: &str, window: &Window) -> Result<Vec<Moment>, Str
         .from_local_datetime(&at)
         .earliest()
         .ok_or("the start does not exist in its timezone")?;
+    // RFC 5545's recur grammar is ASCII only. The rrule crate slices a
+    // BYDAY value two bytes from its end, and panics when that falls inside
+    // a character ("BYDAY=1TÜE"): such a rule is malformed, so read as one.
+    if !rule.is_ascii() {
+        return Err("the rule is not ASCII".to_owned());
+    }
     let (rule, until) = split_until(rule);
     let mut parsed: rrule::RRule<rrule::Unvalidated> =
         rule.parse().map_err(|e: rrule::RRuleError| e.to_string())?;

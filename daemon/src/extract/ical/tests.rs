@@ -179,6 +179,25 @@ fn an_endless_series_is_listed_within_the_window_only() {
 }
 
 #[test]
+fn a_rule_with_a_non_ascii_weekday_leaves_the_event_once_and_the_rest_read() {
+    // Found by the `ical` fuzz target: the rrule crate panicked on "1TÜE",
+    // and the panic took every event of the calendar with it.
+    let items = read(concat!(
+        "BEGIN:VEVENT\r\nUID:r\r\nDTSTART;VALUE=DATE:20241105\r\nRRULE:FREQ=MONTHLY;BYDAY=1TÜE\r\nSUMMARY:Wet lab\r\nEND:VEVENT\r\n",
+        "BEGIN:VEVENT\r\nUID:k\r\nDTSTART;VALUE=DATE:20241112\r\nSUMMARY:Journal club\r\nEND:VEVENT\r\n",
+    ));
+    let listed: Vec<(String, Moment)> =
+        items.iter().map(|i| (i.title.clone(), when(i).0)).collect();
+    assert_eq!(
+        listed,
+        [
+            ("Wet lab".to_owned(), Moment::Day(day("2024-11-05"))),
+            ("Journal club".to_owned(), Moment::Day(day("2024-11-12"))),
+        ]
+    );
+}
+
+#[test]
 fn until_as_a_date_and_a_moved_occurrence() {
     let items = read(concat!(
         "BEGIN:VEVENT\r\nUID:s\r\nDTSTART;VALUE=DATE:20241105\r\nRRULE:FREQ=WEEKLY;INTERVAL=2;UNTIL=20241203\r\nSUMMARY:Simulation lab\r\nEND:VEVENT\r\n",
