@@ -36,6 +36,19 @@ enum Command {
     },
 }
 
+/// A batch stops taking sources once it holds this many items: until its
+/// commit, the writer keeps every record it wrote in memory.
+const BATCH_ITEMS: usize = 10_000;
+
+impl Command {
+    /// The items it writes.
+    fn len(&self) -> usize {
+        match self {
+            Command::Upsert { items, .. } => items.len(),
+        }
+    }
+}
+
 /// How many commits a watcher may fall behind before it misses some.
 const WATCH_BACKLOG: usize = 256;
 
@@ -77,10 +90,14 @@ impl IndexHandle {
                 // a commit costs far more than a source's items, and a
                 // cycle's sources arrive together.
                 let clock = std::time::Instant::now();
+                let mut items = first.len();
                 let mut batch = vec![first];
-                while batch.len() < QUEUE {
+                while batch.len() < QUEUE && items < BATCH_ITEMS {
                     match rx.try_recv() {
-                        Ok(next) => batch.push(next),
+                        Ok(next) => {
+                            items += next.len();
+                            batch.push(next);
+                        }
                         Err(_) => break,
                     }
                 }

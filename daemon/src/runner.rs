@@ -16,9 +16,9 @@ use perfusion_index::{IndexStore, Item, UpsertStats};
 use tokio::sync::{Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Config, SourceConfig};
-use crate::extract;
-use crate::fetch::{Fetch, FetchError, Fetcher, Validators};
+use crate::config::{Config, Format, SourceConfig};
+use crate::extract::{self, ExtractError, RawItem};
+use crate::fetch::{Fetch, FetchError, Fetched, Fetcher, Validators};
 use crate::index_task::IndexHandle;
 use crate::metrics::Metrics;
 use crate::normalize;
@@ -414,6 +414,37 @@ pub enum Read {
     },
 }
 
+/// Pages parsed at once: parsing is the CPU-heavy part of a read, and one
+/// core is left to the searches and calendars a full cycle runs beside.
+static PARSING: Semaphore = Semaphore::const_new(1);
+
+/// A page's items (or why it could not be read), its next page's link, and
+/// the page itself.
+type Parsed = (
+    Result<Vec<RawItem>, ExtractError>,
+    Option<url::Url>,
+    Fetched,
+);
+
+/// Extracts a page's items and its next page's link on a blocking thread,
+/// one page at a time: a large page takes tens of milliseconds to parse,
+/// which on the runtime's own threads would hold up every request they
+/// serve meanwhile.
+async fn parse(format: &Format, page: Fetched) -> Result<Parsed, RunError> {
+    let _permit = PARSING
+        .acquire()
+        .await
+        .map_err(|e| RunError::Other(e.to_string()))?;
+    let format = format.clone();
+    tokio::task::spawn_blocking(move || {
+        let raw = extract::extract(&format, &page);
+        let next = extract::next_page(&format, &page);
+        (raw, next, page)
+    })
+    .await
+    .map_err(|e| RunError::Other(format!("parsing a page failed: {e}")))
+}
+
 /// Reads one source exactly as a run does: its first page (asking with
 /// `validators` whether it changed), then the next pages it links to, up
 /// to the format's `max_pages`, each extracted and normalised.
@@ -441,7 +472,9 @@ pub async fn read_source(
     let mut pages = 1;
     loop {
         read.insert(page_key(&page.url));
-        let raw = extract::extract(&source.format, &page).map_err(|error| RunError::Extract {
+        let (raw, next, fetched) = parse(&source.format, page).await?;
+        page = fetched;
+        let raw = raw.map_err(|error| RunError::Extract {
             url: page.url.clone(),
             page: pages,
             error,
@@ -457,7 +490,7 @@ pub async fn read_source(
         if pages >= max_pages {
             break;
         }
-        let Some(next) = extract::next_page(&source.format, &page) else {
+        let Some(next) = next else {
             break;
         };
         if next.host_str() != page.url.host_str()

@@ -2,25 +2,20 @@
 //! status and date filters, ordered by date or by relevance, a page at a
 //! time.
 
-use std::ops::Bound;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
-use std::collections::HashMap;
-
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{
-    AllQuery, BooleanQuery, FuzzyTermQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
-};
-use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::schema::IndexRecordOption;
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, Order, TantivyDocument, Term};
+use tantivy::{Searcher, TantivyDocument, Term};
 
 use crate::IndexError;
 use crate::model::Item;
-use crate::model::{ItemKind, Mode, Status};
+use crate::model::{ItemKind, Mode};
 use crate::schema;
 use crate::store::IndexStore;
-use facets::FacetCounter;
 
 /// The facets counted for every search.
 const FACET_ROOTS: [&str; 4] = ["kind", "org", "country", "month"];
@@ -132,73 +127,61 @@ pub struct Snippet {
 impl IndexStore {
     /// Runs a search. When no item has every word as typed, the words are
     /// matched again with typos allowed.
+    /// The same search between two commits is answered from a cache.
     pub fn search(&self, q: &SearchQuery) -> Result<Hits, IndexError> {
+        self.search_shared(q).map(Arc::unwrap_or_clone)
+    }
+
+    /// [`search`](Self::search), answered without copying a cached answer.
+    pub fn search_shared(&self, q: &SearchQuery) -> Result<Arc<Hits>, IndexError> {
+        let searcher = self.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        let key = format!("{q:?}");
+        if let Some(hits) = self.answers.get(generation, &key) {
+            return Ok(hits);
+        }
         let text = q.text.trim();
         let exact = self.text_query(text);
-        let mut hits = self.run(q, exact.as_deref())?;
+        let mut hits = self.run(&searcher, q, exact.as_deref())?;
         if hits.total == 0 && !text.is_empty() {
             let fuzzy = self.typo_tolerant_query(text);
-            hits = self.run(q, fuzzy.as_deref())?;
+            hits = self.run(&searcher, q, fuzzy.as_deref())?;
             hits.typo_tolerant = true;
         }
+        let hits = Arc::new(hits);
+        self.answers.put(generation, key, &hits);
         Ok(hits)
     }
 
-    fn run(&self, q: &SearchQuery, text: Option<&dyn Query>) -> Result<Hits, IndexError> {
-        let query = self.build_query(q, text);
-        let searcher = self.reader.searcher();
-        let limit = q.limit.max(1);
-        let facets = FacetCounter {
-            field: "facets",
-            roots: &FACET_ROOTS,
-        };
-        let top = TopDocs::with_limit(limit);
-        let (addresses, total, counts): (Vec<DocAddress>, usize, _) = match q.sort {
-            SortOrder::Relevance => {
-                let top = top.and_offset(q.offset).order_by_score();
-                let (hits, total, counts) = searcher.search(&query, &(top, Count, facets))?;
-                (hits.into_iter().map(|(_, a)| a).collect(), total, counts)
-            }
-            SortOrder::Date => {
-                // Keyset paging: the page starts after a key, and the total
-                // and facets still count every match.
-                let top = top.order_by_fast_field::<u64>("date_key", Order::Asc);
-                match q.after {
-                    None => {
-                        let (hits, total, counts) =
-                            searcher.search(&query, &(top, Count, facets))?;
-                        (hits.into_iter().map(|(_, a)| a).collect(), total, counts)
-                    }
-                    Some(after) => {
-                        let page = self.after_key(query.box_clone(), after);
-                        let hits = searcher.search(&page, &top)?;
-                        let (total, counts) = searcher.search(&query, &(Count, facets))?;
-                        (hits.into_iter().map(|(_, a)| a).collect(), total, counts)
-                    }
-                }
-            }
-            SortOrder::Newest => {
-                let top = top
-                    .and_offset(q.offset)
-                    .order_by_fast_field::<i64>("first_seen", Order::Desc);
-                let (hits, total, counts) = searcher.search(&query, &(top, Count, facets))?;
-                (hits.into_iter().map(|(_, a)| a).collect(), total, counts)
-            }
-        };
+    fn run(
+        &self,
+        searcher: &Searcher,
+        q: &SearchQuery,
+        text: Option<&dyn Query>,
+    ) -> Result<Hits, IndexError> {
+        let picks = self.picking_query(q, text);
+        let scan::Scan {
+            hits: addresses,
+            total,
+            facets: counts,
+        } = scan::scan(&self.tables, searcher, q, picks.as_deref())?;
         let mut items = Vec::with_capacity(addresses.len());
         for address in addresses {
             let doc: TantivyDocument = searcher.doc(address)?;
             items.push(self.item_of(&doc)?);
         }
         // By root in FACET_ROOTS order, then by value.
-        let mut facets: Vec<(String, String, u64)> = counts
+        let mut facets: Vec<(usize, String, u64)> = counts
             .into_iter()
             .map(|((root, value), n)| (root, value, n))
             .collect();
-        let rank = |root: &str| FACET_ROOTS.iter().position(|r| *r == root);
-        facets.sort_by(|a, b| (rank(&a.0), &a.1).cmp(&(rank(&b.0), &b.1)));
+        facets.sort_unstable();
+        let facets = facets
+            .into_iter()
+            .map(|(root, value, n)| (FACET_ROOTS[root].to_owned(), value, n))
+            .collect();
         let snippets = match text {
-            Some(text) => self.snippets(&searcher, text, &items)?,
+            Some(text) => self.snippets(searcher, text, &items)?,
             None => HashMap::new(),
         };
         let next_key = (q.sort == SortOrder::Date)
@@ -206,21 +189,12 @@ impl IndexStore {
             .flatten();
         Ok(Hits {
             items,
-            total: total as u64,
+            total,
             next_key,
             facets,
             snippets,
             typo_tolerant: false,
         })
-    }
-
-    /// `query`, restricted to the items after `key` in the date order.
-    fn after_key(&self, query: Box<dyn Query>, key: u64) -> BooleanQuery {
-        let after = RangeQuery::new(
-            Bound::Excluded(Term::from_field_u64(self.fields.date_key, key)),
-            Bound::Unbounded,
-        );
-        BooleanQuery::new(vec![(Occur::Must, query), (Occur::Must, Box::new(after))])
     }
 
     /// The matching words of each item's summary, highlighted.
@@ -249,60 +223,30 @@ impl IndexStore {
             .collect())
     }
 
-    fn build_query(&self, q: &SearchQuery, text: Option<&dyn Query>) -> Box<dyn Query> {
-        let f = &self.fields;
+    /// What picks the items the filters then narrow: the free text, and a
+    /// watcher's ids; `None` for every item.
+    fn picking_query(&self, q: &SearchQuery, text: Option<&dyn Query>) -> Option<Box<dyn Query>> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        match text {
-            Some(text) => clauses.push((Occur::Must, text.box_clone())),
-            None => clauses.push((Occur::Must, Box::new(AllQuery))),
+        if let Some(text) = text {
+            clauses.push((Occur::Must, text.box_clone()));
         }
-        push_any_of(&mut clauses, f.id, &q.ids);
-        let kinds: Vec<String> = q.kinds.iter().map(|k| k.as_str().to_owned()).collect();
-        push_any_of(&mut clauses, f.kind, &kinds);
-        let orgs: Vec<String> = q.orgs.iter().map(|o| schema::org_key(o)).collect();
-        push_any_of(&mut clauses, f.org_key, &orgs);
-        let countries: Vec<String> = q
-            .countries
-            .iter()
-            .map(|c| c.trim().to_lowercase())
-            .collect();
-        push_any_of(&mut clauses, f.country, &countries);
-        if let Some(mode) = q.mode {
-            push_any_of(&mut clauses, f.mode, &[mode.as_str().to_owned()]);
+        if !q.ids.is_empty() {
+            let any: Vec<(Occur, Box<dyn Query>)> = q
+                .ids
+                .iter()
+                .map(|id| {
+                    let term = Term::from_field_text(self.fields.id, id);
+                    let query = TermQuery::new(term, IndexRecordOption::Basic);
+                    (Occur::Should, Box::new(query) as Box<dyn Query>)
+                })
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
         }
-        if !q.include_withdrawn {
-            clauses.push((
-                Occur::MustNot,
-                Box::new(term_query(f.status, Status::Withdrawn.as_str())),
-            ));
+        match clauses.len() {
+            0 => None,
+            1 => clauses.pop().map(|(_, query)| query),
+            _ => Some(Box::new(BooleanQuery::new(clauses))),
         }
-        // An item overlaps [from, to] when it ends on or after `from` and
-        // starts on or before `to`. Undated items carry UNDATED in both
-        // fields, so they pass "ends after" and fail "starts before": they
-        // are current, but in no explicit range.
-        let mut earliest_end = q.from;
-        if !q.include_past {
-            earliest_end = Some(earliest_end.map_or(q.today, |from| from.max(q.today)));
-        }
-        if let Some(from) = earliest_end {
-            clauses.push((
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Included(Term::from_field_i64(f.end_day, schema::day_number(from))),
-                    Bound::Unbounded,
-                )),
-            ));
-        }
-        if let Some(to) = q.to {
-            clauses.push((
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Unbounded,
-                    Bound::Included(Term::from_field_i64(f.start_day, schema::day_number(to))),
-                )),
-            ));
-        }
-        Box::new(BooleanQuery::new(clauses))
     }
 
     /// The free-text part: every word must match somewhere in title,
@@ -375,30 +319,10 @@ impl IndexStore {
     }
 }
 
-fn term_query(field: Field, value: &str) -> TermQuery {
-    TermQuery::new(
-        Term::from_field_text(field, value),
-        IndexRecordOption::Basic,
-    )
-}
+mod cache;
+mod scan;
 
-/// Requires the field to hold any one of `values`; no clause when empty.
-fn push_any_of(clauses: &mut Vec<(Occur, Box<dyn Query>)>, field: Field, values: &[String]) {
-    if values.is_empty() {
-        return;
-    }
-    let any: Vec<(Occur, Box<dyn Query>)> = values
-        .iter()
-        .map(|v| {
-            (
-                Occur::Should,
-                Box::new(term_query(field, v)) as Box<dyn Query>,
-            )
-        })
-        .collect();
-    clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
-}
-
-mod facets;
+pub(crate) use cache::Answers;
+pub(crate) use scan::Tables;
 #[cfg(test)]
 mod tests;

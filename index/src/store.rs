@@ -10,17 +10,19 @@
 //! sees what it wrote, with no polling delay.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term, Warmer};
 
 use crate::IndexError;
 use crate::merge::Listing;
 use crate::model::Item;
 use crate::schema::{self, Fields};
+use crate::search::{Answers, Tables};
 use crate::writer::Writer;
 
 /// Memory the writer may buffer before it flushes a segment.
@@ -32,6 +34,10 @@ pub struct IndexStore {
     pub(crate) index: Index,
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
+    /// Each segment's filter values, sort keys and facets, decoded once.
+    pub(crate) tables: Arc<Tables>,
+    /// Recent searches' answers, until the next commit.
+    pub(crate) answers: Arc<Answers>,
 }
 
 impl std::fmt::Debug for IndexStore {
@@ -82,14 +88,19 @@ impl IndexStore {
         index
             .tokenizers()
             .register(schema::PLAIN_ANALYZER, schema::plain_analyzer());
+        let tables = Arc::new(Tables::new(fields));
+        let warmer: Arc<dyn Warmer> = tables.clone();
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
+            .warmers(vec![Arc::downgrade(&warmer)])
             .try_into()?;
         Ok(Self {
             index,
             reader,
             fields,
+            tables,
+            answers: Arc::default(),
         })
     }
 

@@ -36,6 +36,23 @@ use crate::{IndexError, ItemKind};
 /// another source's announcement of them.
 const MERGE_CANDIDATES: usize = 16;
 
+/// How stale `last_seen` may get before an item read again unchanged is
+/// rewritten for it. Rewriting every item on every read would make each
+/// cycle of a site without `ETag`s (or whose pages change a nonce on each
+/// request) rewrite its whole part of the index; a day is `last_seen`'s
+/// resolution instead.
+const LAST_SEEN_REFRESH: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+/// The same announcement, leaving aside when it was read.
+fn same_but_when_seen(old: &Item, new: &Item) -> bool {
+    let mut new = new.clone();
+    new.first_seen = old.first_seen;
+    new.last_seen = old.last_seen;
+    new.modified = old.modified;
+    new.revision = old.revision;
+    *old == new
+}
+
 /// What an upsert did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct UpsertStats {
@@ -75,6 +92,8 @@ pub struct Writer {
     pending_by_day: HashMap<NaiveDate, Vec<String>>,
     /// Ids added or changed since the last commit.
     fresh: Vec<String>,
+    /// A document was written or deleted since the last commit.
+    dirty: bool,
 }
 
 impl std::fmt::Debug for Writer {
@@ -94,6 +113,7 @@ impl Writer {
             pending_listing: HashMap::new(),
             pending_by_day: HashMap::new(),
             fresh: Vec::new(),
+            dirty: false,
         }
     }
 
@@ -204,9 +224,14 @@ impl Writer {
 
     /// Makes every upsert since the last commit durable and visible to
     /// searches, and returns the ids it added or changed.
+    /// A commit with nothing written is skipped: searchers keep their
+    /// generation, and with it the answers cached for it.
     pub fn commit(&mut self) -> Result<Vec<String>, IndexError> {
-        self.writer.commit()?;
-        self.store.reader.reload()?;
+        if self.dirty {
+            self.writer.commit()?;
+            self.store.reader.reload()?;
+            self.dirty = false;
+        }
         self.pending.clear();
         self.pending_listing.clear();
         self.pending_by_day.clear();
@@ -231,7 +256,17 @@ impl Writer {
             .iter()
             .position(|l| l.item.id == item.id)
             .ok_or(IndexError::Corrupt("a listing missing from its record"))?;
-        item.first_seen = record.listings[at].item.first_seen;
+        let old = &record.listings[at];
+        item.first_seen = old.item.first_seen;
+        if old.missed == 0
+            && now - old.item.last_seen < LAST_SEEN_REFRESH
+            && same_but_when_seen(&old.item, &item)
+        {
+            // Read again as it was: the record and its document stay as
+            // they are, and `last_seen` moves at the next refresh.
+            stats.unchanged += 1;
+            return Ok(());
+        }
         record.listings[at] = Listing::new(item);
         let others: Vec<&Listing> = record
             .listings
@@ -305,6 +340,7 @@ impl Writer {
             }
         }
         let fields = &self.store.fields;
+        self.dirty = true;
         self.writer
             .delete_term(Term::from_field_text(fields.id, &record.id));
         self.writer

@@ -8,6 +8,15 @@
 //! `http://127.0.0.1:PORT/<host>/<path>`, so a source's `https://<host>/...`
 //! URL becomes `http://127.0.0.1:PORT/<host>/...` and nothing leaves the
 //! machine.
+//!
+//! It also holds what the on-demand programs of `src/bin/` share: the
+//! synthetic federation ([`synth`]), the `perfusiond` binary run as a
+//! separate process ([`process`]), and the search mix and its workers
+//! ([`drive`]).
+
+pub mod drive;
+pub mod process;
+pub mod synth;
 
 use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;

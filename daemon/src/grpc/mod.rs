@@ -126,7 +126,7 @@ impl AggregatorService for AggregatorServiceImpl {
         let store = self.store.clone();
         let (offset, limit) = (query.offset, query.limit);
         let clock = std::time::Instant::now();
-        let hits = tokio::task::spawn_blocking(move || store.search(&query))
+        let hits = tokio::task::spawn_blocking(move || store.search_shared(&query))
             .await
             .map_err(internal)?
             .map_err(internal)?;
@@ -146,17 +146,17 @@ impl AggregatorService for AggregatorServiceImpl {
             next_page_token,
             facets: hits
                 .facets
-                .into_iter()
+                .iter()
                 .map(|(facet, value, count)| pb::FacetCount {
-                    facet,
-                    value,
-                    count,
+                    facet: facet.clone(),
+                    value: value.clone(),
+                    count: *count,
                 })
                 .collect(),
             snippets: hits
                 .snippets
-                .into_iter()
-                .map(|(id, s)| (id, convert::snippet_to_pb(s)))
+                .iter()
+                .map(|(id, s)| (id.clone(), convert::snippet_to_pb(s.clone())))
                 .collect(),
             typo_tolerant: hits.typo_tolerant,
         }))

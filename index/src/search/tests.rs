@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::*;
-use crate::model::{DatePrecision, Place, SourceRef, When};
+use crate::model::{DatePrecision, Place, SourceRef, Status, When};
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()

@@ -441,3 +441,54 @@ fn an_unchanged_page_still_without_an_item_counts_as_a_second_miss() {
     assert_eq!(store.get(&b.id).unwrap().unwrap().status, Status::Withdrawn);
     assert_eq!(shown(&store).len(), 1);
 }
+
+#[test]
+fn an_item_read_again_unchanged_is_not_rewritten_until_its_last_seen_is_a_day_old() {
+    let store = IndexStore::open_in_ram().unwrap();
+    let mut w = store.writer().unwrap();
+    run(
+        &mut w,
+        "elso-meetings",
+        vec![elso_congress()],
+        "2022-01-01T08:00:00Z",
+    );
+    let segments = || store.reader.searcher().segment_readers().len();
+    let written = segments();
+
+    // Hourly reads of the same page: nothing to write.
+    for hour in ["09", "10", "23"] {
+        let stats = run(
+            &mut w,
+            "elso-meetings",
+            vec![elso_congress()],
+            &format!("2022-01-01T{hour}:00:00Z"),
+        );
+        assert_eq!(stats.unchanged, 1);
+    }
+    assert_eq!(segments(), written, "no document was written");
+    let item = &shown(&store)[0];
+    assert_eq!(item.last_seen, at("2022-01-01T08:00:00Z"));
+
+    // A day after it was last written, a read refreshes last_seen.
+    let stats = run(
+        &mut w,
+        "elso-meetings",
+        vec![elso_congress()],
+        "2022-01-02T08:00:00Z",
+    );
+    assert_eq!(stats.unchanged, 1);
+    let item = &shown(&store)[0];
+    assert_eq!(item.last_seen, at("2022-01-02T08:00:00Z"));
+    assert_eq!(item.first_seen, at("2022-01-01T08:00:00Z"));
+    assert_eq!(item.revision, 0);
+
+    // A change is written at once.
+    let mut moved = elso_congress();
+    moved.place.city = Some("Lisbon".into());
+    let stats = run(&mut w, "elso-meetings", vec![moved], "2022-01-02T09:00:00Z");
+    assert_eq!(stats.changed, 1);
+    let item = &shown(&store)[0];
+    assert_eq!(item.place.city.as_deref(), Some("Lisbon"));
+    assert_eq!(item.last_seen, at("2022-01-02T09:00:00Z"));
+    assert_eq!(shown(&store).len(), 1);
+}

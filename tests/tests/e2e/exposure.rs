@@ -412,3 +412,27 @@ async fn limits_answer_with_the_status_a_client_understands() {
     assert_eq!(e.code(), tonic::Code::ResourceExhausted);
     assert!(e.message().contains("try again in"), "{}", e.message());
 }
+
+#[tokio::test]
+async fn a_request_over_64_kib_is_refused_as_out_of_range_and_the_daemon_serves_on() {
+    let d = start(Exposure::default()).await;
+    let mut client = plain_client(d.grpc).await;
+    let huge = pb::SearchRequest {
+        query: "ecmo ".repeat(14_000),
+        ..Default::default()
+    };
+    let e = client.search(huge).await.unwrap_err();
+    assert_eq!(e.code(), tonic::Code::OutOfRange, "{}", e.message());
+    assert!(e.message().contains("too large"), "{}", e.message());
+    // The same connection still answers a search of ordinary size.
+    let answer = client
+        .search(pb::SearchRequest {
+            query: "ecmo".into(),
+            include_past: true,
+            ..Default::default()
+        })
+        .await
+        .expect("an ordinary search after the refused one")
+        .into_inner();
+    assert!(answer.total_hits > 0);
+}

@@ -21,11 +21,8 @@
 //!
 //! `cargo run --release -p perfusion-tests --bin loadgen`
 
-mod drive;
-mod process;
 mod report;
 mod site;
-mod synth;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -40,8 +37,10 @@ use perfusion_proto::v1 as pb;
 use perfusion_proto::v1::aggregator_service_client::AggregatorServiceClient;
 use perfusiond::Options;
 
-use crate::drive::{Bounds, Load, Shape};
-use crate::process::Daemon;
+use perfusion_tests::drive::{self, Bounds, Load, Shape};
+use perfusion_tests::process::{self, Daemon};
+use perfusion_tests::synth;
+
 use crate::report::Report;
 
 /// Measures ingest, start, memory and search speed of perfusiond at N items.
@@ -75,6 +74,11 @@ struct Args {
     /// ...or this many requests, whichever comes first.
     #[arg(long, default_value_t = 200_000)]
     requests: usize,
+    /// Ask each search of the mix at ten page sizes in turn, so that the
+    /// daemon's cache of recent answers never has the answer: the cost of
+    /// computing every search.
+    #[arg(long)]
+    uncached: bool,
     /// Concurrent searches while the daemon re-ingests every item.
     #[arg(long, default_value_t = 4)]
     reingest_concurrency: usize,
@@ -107,7 +111,7 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|| root.join("target/loadgen"));
     let binary = match &args.perfusiond {
         Some(path) => path.clone(),
-        None => build_daemon()?,
+        None => process::build_perfusiond()?,
     };
     if cfg!(debug_assertions) {
         println!("warning: a debug build; run with --release for figures that mean anything");
@@ -151,6 +155,7 @@ async fn main() -> anyhow::Result<()> {
     }
     wait_for_writer_lock(&data_dir.join("index"))?;
     let items = read_back(&data_dir.join("index"), args.items)?;
+    let records = items.len();
     describe(&items);
     if !reusable {
         report.writer_only = Some(writer_only(&items, &data_dir.join("writer-only"))?);
@@ -181,11 +186,16 @@ async fn main() -> anyhow::Result<()> {
     for _ in 0..args.connections {
         channels.push(process::connect(daemon.grpc).await?);
     }
-    check_total(&channels[0], args.items).await?;
+    check_total(&channels[0], records).await?;
     report.memory_idle = Some(daemon.memory()?);
 
     // Searches, then the empty RPC, at each concurrency.
-    let mix = Arc::new(drive::mix());
+    let mix = if args.uncached {
+        println!("--uncached: every search of the mix at page sizes 20 to 29");
+        Arc::new(drive::uncached(&drive::mix()))
+    } else {
+        Arc::new(drive::mix())
+    };
     check_mix(&channels[0], &mix).await?;
     let bounds = Bounds {
         requests: args.requests,
@@ -288,32 +298,6 @@ async fn measured<F: std::future::Future<Output = drive::Outcome>>(
     }
 }
 
-/// The perfusiond binary next to this program, built first (a no-op when
-/// it is fresh) with the same profile.
-fn build_daemon() -> anyhow::Result<PathBuf> {
-    let exe = std::env::current_exe()?;
-    let dir = exe.parent().context("this program's folder")?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut build = std::process::Command::new(cargo);
-    build.current_dir(perfusion_tests::repo_root()).args([
-        "build",
-        "--quiet",
-        "-p",
-        "perfusiond",
-        "--bin",
-        "perfusiond",
-    ]);
-    if !cfg!(debug_assertions) {
-        build.arg("--release");
-    }
-    println!("building perfusiond...");
-    let status = build.status().context("cargo runs")?;
-    if !status.success() {
-        bail!("cargo build -p perfusiond failed");
-    }
-    Ok(dir.join("perfusiond"))
-}
-
 /// Empties `dir` for a new index, refusing to touch a folder this program
 /// did not make.
 fn fresh_data_dir(dir: &Path) -> anyhow::Result<()> {
@@ -381,6 +365,9 @@ fn wait_for_writer_lock(index: &Path) -> anyhow::Result<()> {
 }
 
 /// Every item of the index, to describe it and to time the writer alone.
+/// The `expected` listings of the federation are all there, some merged:
+/// the generator, like real organisations, sometimes lists two events of
+/// the same kind, days and city whose titles the daemon takes for one.
 fn read_back(index: &Path, expected: usize) -> anyhow::Result<Vec<Item>> {
     let store = IndexStore::open(index)?;
     let mut q = SearchQuery::new(chrono::Utc::now().date_naive());
@@ -388,13 +375,19 @@ fn read_back(index: &Path, expected: usize) -> anyhow::Result<Vec<Item>> {
     q.include_withdrawn = true;
     q.limit = expected + 1;
     let items = store.search(&q)?.items;
-    if items.len() != expected {
+    let listings: usize = items.iter().map(|i| i.sources.len()).sum();
+    if listings != expected {
         bail!(
-            "the index in {} holds {} items, expected {expected}",
+            "the index in {} holds {listings} listings in {} items, expected {expected} listings",
             index.display(),
             items.len()
         );
     }
+    println!(
+        "  {expected} listings in {} items ({} merged with another)",
+        items.len(),
+        expected - items.len()
+    );
     Ok(items)
 }
 

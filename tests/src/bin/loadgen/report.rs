@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use crate::Step;
-use crate::drive::{Outcome, Percentiles, Shape};
-use crate::process::Memory;
+use perfusion_tests::drive::{Outcome, Percentiles, Shape};
+use perfusion_tests::process::Memory;
 
 /// The targets of issue 6, on the project's 2-core machine at 100,000 items.
 const TARGET_P99: Duration = Duration::from_millis(5);

@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use tokio::net::TcpListener;
 
-use crate::synth::Page;
+use perfusion_tests::synth::Page;
 
 struct Served {
     body: axum::body::Bytes,

@@ -1,7 +1,9 @@
 //! The daemon as users run it: the `perfusiond` binary as a child process
 //! on loopback ports, how long it takes from spawn to answering the gRPC
-//! health check with SERVING, its memory (from /proc/PID/status) and its
-//! CPU time (from /proc/PID/stat), and a clean stop with SIGTERM.
+//! health check with SERVING, its memory (from /proc/PID/status), its CPU
+//! time (from /proc/PID/stat), its open file descriptors (/proc/PID/fd),
+//! and a clean stop with SIGTERM. The load generator and the soak run
+//! start it this way.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -26,6 +28,8 @@ pub struct Daemon {
     pid: u32,
     /// Where gRPC listens.
     pub grpc: SocketAddr,
+    /// Where HTTP (calendars, feed, metrics) listens.
+    pub http: SocketAddr,
     /// From spawn until the health check answered SERVING.
     pub start_to_serving: Duration,
     /// When it was spawned (wall clock), to tell its runs from older ones.
@@ -57,6 +61,18 @@ impl Daemon {
         data_dir: &Path,
         log: &Path,
     ) -> anyhow::Result<Self> {
+        Self::start_with_env(binary, config, data_dir, log, &[]).await
+    }
+
+    /// [`Daemon::start`], with these environment variables set for the
+    /// daemon (`PERFUSION_ADMIN_TOKEN`).
+    pub async fn start_with_env(
+        binary: &Path,
+        config: &Path,
+        data_dir: &Path,
+        log: &Path,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
         let grpc = free_port()?;
         let http = free_port()?;
         let log_file = std::fs::OpenOptions::new()
@@ -78,6 +94,7 @@ impl Daemon {
             // Every request comes from 127.0.0.1: the per-address rate
             // limit would measure itself, not the daemon.
             .args(["--rate-limit", "0"])
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log_file)
@@ -109,6 +126,7 @@ impl Daemon {
             child,
             pid,
             grpc,
+            http,
             start_to_serving: clock.elapsed(),
             spawned_at,
             log: log.to_owned(),
@@ -130,7 +148,31 @@ impl Daemon {
             hwm: kib("VmHWM:") * 1024,
             anon: kib("RssAnon:") * 1024,
             file: kib("RssFile:") * 1024,
+            threads: status
+                .lines()
+                .find_map(|l| l.strip_prefix("Threads:"))
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or(0),
         })
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// How many file descriptors it holds open now (sockets, index files,
+    /// its log), from /proc/PID/fd.
+    pub fn open_fds(&self) -> anyhow::Result<usize> {
+        let dir = format!("/proc/{}/fd", self.pid);
+        Ok(std::fs::read_dir(&dir)
+            .with_context(|| format!("cannot list {dir}"))?
+            .count())
+    }
+
+    /// How it exited, if it has.
+    pub fn exited(&mut self) -> anyhow::Result<Option<std::process::ExitStatus>> {
+        Ok(self.child.try_wait()?)
     }
 
     /// User plus system CPU time the daemon has used.
@@ -163,6 +205,32 @@ impl Daemon {
     }
 }
 
+/// The perfusiond binary next to the running program, built first (a
+/// no-op when it is fresh) with the same profile.
+pub fn build_perfusiond() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let dir = exe.parent().context("this program's folder")?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut build = std::process::Command::new(cargo);
+    build.current_dir(crate::repo_root()).args([
+        "build",
+        "--quiet",
+        "-p",
+        "perfusiond",
+        "--bin",
+        "perfusiond",
+    ]);
+    if !cfg!(debug_assertions) {
+        build.arg("--release");
+    }
+    println!("building perfusiond...");
+    let status = build.status().context("cargo runs")?;
+    if !status.success() {
+        bail!("cargo build -p perfusiond failed");
+    }
+    Ok(dir.join("perfusiond"))
+}
+
 /// Whether the daemon at `addr` answers the health check with SERVING.
 async fn serving(addr: SocketAddr) -> bool {
     let Ok(channel) = connect(addr).await else {
@@ -188,6 +256,8 @@ pub struct Memory {
     pub anon: u64,
     /// RssFile: mapped files (the index's mmapped segments, the binary).
     pub file: u64,
+    /// Threads: the runtime's workers and its blocking pool, tantivy's.
+    pub threads: u32,
 }
 
 /// User plus system CPU time from a /proc/.../stat file.

@@ -110,6 +110,21 @@ impl Shape {
     }
 }
 
+/// The mix with each request asked for at every page size from 20 to 29:
+/// 1,400 distinct searches, more than the daemon keeps answers for (256),
+/// so that each one is computed.
+pub fn uncached(mix: &[(Shape, pb::SearchRequest)]) -> Vec<(Shape, pb::SearchRequest)> {
+    (20..30)
+        .flat_map(|size| {
+            mix.iter().map(move |(shape, r)| {
+                let mut r = r.clone();
+                r.page_size = size;
+                (*shape, r)
+            })
+        })
+        .collect()
+}
+
 /// A filter a user adds to a search.
 type Filter = fn(&mut pb::SearchRequest);
 
@@ -228,7 +243,12 @@ pub async fn run(
         let stop = bounds.stop.clone();
         workers.spawn(async move {
             let mut out = Outcome::default();
-            let mut next = w * 7;
+            // Workers start spread over the mix, so that with --uncached
+            // no worker asks what another asked just before.
+            let mut next = match &load {
+                Load::Search(mix) => w * (mix.len() / concurrency).max(7),
+                Load::Health => 0,
+            };
             let mut search = AggregatorServiceClient::new(channel.clone());
             let mut health = HealthClient::new(channel);
             loop {

@@ -15,6 +15,10 @@
 //! from 2015 to 2030 written as the sites write them (ranges, single days,
 //! months, seasons, bare years, "TBA"), abstract and registration
 //! deadlines, closing dates, a few status words in titles.
+//!
+//! [`pages`] spreads N items over the organisations and kinds in the shares
+//! of the real federation (the load generator); [`sources`] writes a given
+//! number of pages of a given size (the soak run).
 
 use std::fmt::Write as _;
 
@@ -284,6 +288,17 @@ pub struct Page {
     pub path: String,
     /// The HTML.
     pub body: Vec<u8>,
+    /// What the page lists, in page order: what a reader of it should find.
+    pub items: Vec<Listed>,
+}
+
+/// One item as a page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// Its title, as written (before HTML escaping).
+    pub title: String,
+    /// Its own page: the link of its title.
+    pub link: String,
 }
 
 fn pick<T: Copy>(rng: &mut Rng, weighted: &[(T, u32)]) -> T {
@@ -533,51 +548,88 @@ pub fn pages(n: usize, seed: u64) -> Vec<Page> {
         }
         let (org, _) = ORGS[b / KINDS.len()];
         let (kind, _) = KINDS[b % KINDS.len()];
-        let slug = org.to_lowercase();
-        let mut html = String::with_capacity(entries.len() * 700);
-        let _ = write!(
-            html,
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-             <title>{org}: {}</title></head><body><main><ul class=\"events\">\n",
-            plural(kind)
-        );
-        // Absolute links to the organisation's own site, as the real pages
-        // have: an item's id derives from its link, so it must not depend
-        // on the port this run's page server got.
-        for (i, e) in entries.iter().enumerate() {
-            let _ = write!(
-                html,
-                "<li class=\"event\"><h3 class=\"title\"><a href=\"https://www.{slug}.org/events/{kind}/{i}\">{}</a></h3>",
-                escape(&e.title)
-            );
-            if let Some(date) = &e.date {
-                let _ = write!(html, "<p class=\"date\">{}</p>", escape(date));
-            }
-            if let Some(location) = &e.location {
-                let _ = write!(
-                    html,
-                    "<p class=\"location\">Location: {}</p>",
-                    escape(location)
-                );
-            }
-            for sentence in &e.summary {
-                let _ = write!(html, "<p class=\"summary\">{}</p>", escape(sentence));
-            }
-            if let Some(posted) = &e.posted {
-                let _ = write!(html, "<p class=\"posted\">{}</p>", escape(posted));
-            }
-            html.push_str("</li>\n");
-        }
-        html.push_str("</ul></main></body></html>\n");
-        pages.push(Page {
-            source_id: source_id(org, kind),
-            org,
-            kind,
-            path: format!("/{slug}/{kind}.html"),
-            body: html.into_bytes(),
-        });
+        pages.push(render(org, kind, "", &entries));
     }
     pages
+}
+
+/// `count` listing pages of `per_source` items each, drawn from `seed`:
+/// source n is organisation n mod 15 and kind n / 15 mod 7, so the first
+/// 105 are one per organisation and kind; later ones repeat a pair with a
+/// number (`elso-courses-2`, `/elso/course-2.html`).
+pub fn sources(count: usize, per_source: usize, seed: u64) -> Vec<Page> {
+    let mut rng = Rng::with_seed(seed);
+    (0..count)
+        .map(|n| {
+            let (org, _) = ORGS[n % ORGS.len()];
+            let (kind, _) = KINDS[(n / ORGS.len()) % KINDS.len()];
+            let round = n / (ORGS.len() * KINDS.len());
+            let suffix = if round == 0 {
+                String::new()
+            } else {
+                format!("-{}", round + 1)
+            };
+            let entries: Vec<Entry> = (0..per_source)
+                .map(|_| entry(&mut rng, org, kind))
+                .collect();
+            render(org, kind, &suffix, &entries)
+        })
+        .collect()
+}
+
+/// The listing page of `entries`, with `suffix` on its source id, path
+/// and links.
+fn render(org: &'static str, kind: ItemKind, suffix: &str, entries: &[Entry]) -> Page {
+    let slug = org.to_lowercase();
+    let mut html = String::with_capacity(entries.len() * 700);
+    let _ = write!(
+        html,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>{org}: {}</title></head><body><main><ul class=\"events\">\n",
+        plural(kind)
+    );
+    let mut items = Vec::with_capacity(entries.len());
+    // Absolute links to the organisation's own site, as the real pages
+    // have: an item's id derives from its link, so it must not depend on
+    // the port this run's page server got.
+    for (i, e) in entries.iter().enumerate() {
+        let link = format!("https://www.{slug}.org/events/{kind}{suffix}/{i}");
+        let _ = write!(
+            html,
+            "<li class=\"event\"><h3 class=\"title\"><a href=\"{link}\">{}</a></h3>",
+            escape(&e.title)
+        );
+        if let Some(date) = &e.date {
+            let _ = write!(html, "<p class=\"date\">{}</p>", escape(date));
+        }
+        if let Some(location) = &e.location {
+            let _ = write!(
+                html,
+                "<p class=\"location\">Location: {}</p>",
+                escape(location)
+            );
+        }
+        for sentence in &e.summary {
+            let _ = write!(html, "<p class=\"summary\">{}</p>", escape(sentence));
+        }
+        if let Some(posted) = &e.posted {
+            let _ = write!(html, "<p class=\"posted\">{}</p>", escape(posted));
+        }
+        html.push_str("</li>\n");
+        items.push(Listed {
+            title: e.title.clone(),
+            link,
+        });
+    }
+    html.push_str("</ul></main></body></html>\n");
+    Page {
+        source_id: format!("{}{suffix}", source_id(org, kind)),
+        org,
+        kind,
+        path: format!("/{slug}/{kind}{suffix}.html"),
+        body: html.into_bytes(),
+        items,
+    }
 }
 
 /// The `sources.toml` that reads `pages` from the page server at `base`
@@ -596,13 +648,23 @@ pub fn config_text(pages: &[Page], base: &str) -> String {
          user_agent = \"perfusiond-loadgen\"\n\
          min_delay_ms = 0\n",
     );
-    for page in pages {
+    toml.push_str(&source_tables(pages, |n| {
+        format!("{base}{}", pages[n].path)
+    }));
+    toml
+}
+
+/// The `[[source]]` tables that read `pages`, page n from the URL
+/// `url_of(n)`, with the selectors of the pages' markup.
+pub fn source_tables(pages: &[Page], url_of: impl Fn(usize) -> String) -> String {
+    let mut toml = String::new();
+    for (n, page) in pages.iter().enumerate() {
         let _ = write!(
             toml,
             "\n[[source]]\n\
              id = \"{}\"\n\
              org = \"{}\"\n\
-             url = \"{base}{}\"\n\
+             url = \"{}\"\n\
              format = \"html_list\"\n\
              kind = \"{}\"\n\
              item = \".event\"\n\
@@ -612,7 +674,10 @@ pub fn config_text(pages: &[Page], base: &str) -> String {
              location = \".location\"\n\
              summary = \".summary\"\n\
              posted = \".posted\"\n",
-            page.source_id, page.org, page.path, page.kind
+            page.source_id,
+            page.org,
+            url_of(n),
+            page.kind
         );
     }
     toml
