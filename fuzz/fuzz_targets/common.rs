@@ -6,13 +6,14 @@
 //!   ends before it starts; a date without a first day is `unknown`.
 //! - [`page`]: a page body read by a source of one format exactly as a run
 //!   reads it (extract, then normalise) never panics; every item has a
-//!   title and no range ends before it starts.
+//!   one-line title, a stable id, an http(s) link, and dates consistent
+//!   with their precision, no range ending before it starts.
 
 // Each target uses one of these checks; the replaying test uses them all.
 #![allow(dead_code)]
 
 use chrono::{DateTime, NaiveDate, Utc};
-use perfusion_index::DatePrecision;
+use perfusion_index::{DatePrecision, Item};
 use perfusiond::config;
 use perfusiond::dates::{self, DateContext, DateOrder};
 use perfusiond::fetch::{Fetched, Validators};
@@ -143,9 +144,40 @@ pub fn page(target: &str, body: &[u8]) {
         now,
     };
     for item in normalize::items(&raw, &cx) {
-        assert!(!item.title.trim().is_empty(), "an item without a title");
-        if let (Some(start), Some(end)) = (item.when.start, item.when.end) {
-            assert!(start <= end, "{start} after {end}: {:?}", item.title);
-        }
+        check_item(&item);
     }
+}
+
+/// What every item promises, whatever page it came from.
+fn check_item(item: &Item) {
+    let title = &item.title;
+    assert!(!title.trim().is_empty(), "an item without a title");
+    assert_eq!(
+        title.split_whitespace().collect::<Vec<_>>().join(" "),
+        *title,
+        "a title is one line of single spaces"
+    );
+    assert!(
+        item.id.len() == 16 && item.id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "id {:?}",
+        item.id
+    );
+    // The item's page: somewhere a browser or a calendar app can open.
+    for url in std::iter::once(&item.url).chain(item.sources.iter().map(|s| &s.url)) {
+        let parsed = url::Url::parse(url).unwrap_or_else(|e| panic!("{url:?} ({e}) for {title:?}"));
+        assert!(
+            matches!(parsed.scheme(), "http" | "https"),
+            "{url:?} for {title:?}"
+        );
+    }
+    let when = &item.when;
+    if let (Some(start), Some(end)) = (when.start, when.end) {
+        assert!(start <= end, "{start} after {end}: {title:?}");
+    }
+    // Unknown precision is exactly "no first day".
+    assert_eq!(
+        when.start.is_none(),
+        when.precision == DatePrecision::Unknown,
+        "{when:?} of {title:?}"
+    );
 }

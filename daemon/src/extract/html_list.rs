@@ -9,7 +9,7 @@
 use scraper::{ElementRef, Html};
 use url::Url;
 
-use super::{ExtractError, RawItem, expect_html, text};
+use super::{ExtractError, RawItem, expect_html, text, web_link};
 use crate::config::{HtmlList, Selector};
 use crate::fetch::Fetched;
 
@@ -26,7 +26,7 @@ pub(super) fn extract(list: &HtmlList, fetched: &Fetched) -> Result<Vec<RawItem>
             }
             let link = match &list.link {
                 Some(selector) => read(element, selector),
-                None => first_href(element),
+                None => first_href(element, &fetched.url),
             }
             .and_then(|href| fetched.url.join(href.trim()).ok())
             .map(String::from);
@@ -87,13 +87,13 @@ fn value_of(found: ElementRef<'_>, selector: &Selector) -> Option<String> {
     (!value.is_empty()).then_some(value)
 }
 
-fn first_href(element: ElementRef<'_>) -> Option<String> {
+/// The first link inside `element` to another web page: DNN skins post
+/// back in JavaScript from the title and link the page further on.
+fn first_href(element: ElementRef<'_>, page: &Url) -> Option<String> {
     let a = scraper::Selector::parse("a[href]").expect("a valid selector");
     element
         .select(&a)
         .filter_map(|a| a.value().attr("href"))
-        .find(|href| {
-            !href.starts_with("mailto:") && !href.starts_with("tel:") && !href.starts_with('#')
-        })
+        .find(|href| !href.trim().starts_with('#') && web_link(page, href).is_some())
         .map(str::to_owned)
 }

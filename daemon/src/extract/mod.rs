@@ -129,14 +129,29 @@ pub enum ExtractError {
 
 /// Reads the items of a fetched page.
 pub fn extract(format: &Format, fetched: &Fetched) -> Result<Vec<RawItem>, ExtractError> {
-    match format {
+    let mut items = match format {
         Format::Feed => feed::extract(fetched),
         Format::HtmlList(list) => html_list::extract(list, fetched),
         Format::HtmlBlocks(blocks) => html_blocks::extract(blocks, fetched),
         Format::Ical(ical) => ical::extract(ical, fetched),
         Format::TribeJson(_) => tribe_json::extract(fetched),
         Format::Jsonld => jsonld::extract(fetched),
+    }?;
+    // One gate for every format's links, whatever each reads them from.
+    for item in &mut items {
+        item.link = item.link.take().and_then(|l| web_link(&fetched.url, &l));
     }
+    Ok(items)
+}
+
+/// `href` as an item's page: resolved against the page it was read from,
+/// and kept only when it is an http(s) URL, which a browser or a calendar
+/// app opens. A `mailto:` or `javascript:__doPostBack(...)` link, or text
+/// that is no URL at all, is no link: the item then points at the page
+/// that listed it.
+pub(crate) fn web_link(page: &Url, href: &str) -> Option<String> {
+    let url = page.join(href.trim()).ok()?;
+    matches!(url.scheme(), "http" | "https").then(|| url.into())
 }
 
 /// The next page of a paged source, as the page links it: an `html_list`
@@ -158,5 +173,91 @@ fn expect_html(fetched: &Fetched) -> Result<(), ExtractError> {
             ExtractError::Unexpected(format!("expected an HTML page, got {ct}")),
         ),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fetch::Validators;
+
+    fn page(url: &str, content_type: &str, body: &str) -> Fetched {
+        Fetched {
+            url: Url::parse(url).unwrap(),
+            content_type: Some(content_type.to_owned()),
+            body: body.as_bytes().to_vec(),
+            page_date: Some("2024-10-15T00:00:00Z".parse().unwrap()),
+            validators: Validators::default(),
+        }
+    }
+
+    fn format(keys: &str) -> Format {
+        let text = format!(
+            "version = 1\n[[source]]\nid = \"s\"\norg = \"O\"\nurl = \"https://o.example/\"\nkind = \"course\"\ntimezone = \"UTC\"\n{keys}\n"
+        );
+        let config = crate::config::parse(&text, std::path::Path::new("t.toml")).unwrap();
+        config.sources[0].format.clone()
+    }
+
+    fn links(format: &Format, fetched: &Fetched) -> Vec<Option<String>> {
+        let items = extract(format, fetched).unwrap();
+        items.into_iter().map(|i| i.link).collect()
+    }
+
+    // Found by the fuzz targets' check that every item links to an http(s)
+    // page: each format let a mailto:, javascript: or other link through.
+    #[test]
+    fn an_items_link_is_an_http_page_or_none() {
+        // A DNN event list (AmSECT's skin): the title posts back to the
+        // page in JavaScript, and the item's page is the next link.
+        let amsect = page(
+            "https://www.amsect.org/events-education",
+            "text/html",
+            r#"<div class="EventItem"><h3 class="EventTitle"><a href="javascript:__doPostBack('dnn$ctr1177$EventList','42')">Perfusion Safety Summit</a></h3>
+            <a href="/events-education/safety-summit">Details</a></div>
+            <div class="EventItem"><h3 class="EventTitle"><a href="mailto:events@amsect.org">Webinar: ECMO weaning</a></h3></div>"#,
+        );
+        let list = format("format = \"html_list\"\nitem = \".EventItem\"\ntitle = \".EventTitle\"");
+        assert_eq!(
+            links(&list, &amsect),
+            [
+                Some("https://www.amsect.org/events-education/safety-summit".to_owned()),
+                None
+            ]
+        );
+        let titled = format(
+            "format = \"html_list\"\nitem = \".EventItem\"\ntitle = \".EventTitle\"\nlink = \".EventTitle a@href\"",
+        );
+        assert_eq!(links(&titled, &amsect), [None, None]);
+
+        let tribe = page(
+            "https://perfweb.us/wp-json/tribe/events/v1/events",
+            "application/json",
+            r#"{"events":[{"id":1,"title":"Cannulation","url":"javascript:alert(1)","all_day":true,"start_date":"2024-11-05 00:00:00"},
+            {"id":2,"title":"Weaning","url":"ftp://perfweb.us/weaning.pdf","all_day":true,"start_date":"2024-11-06 00:00:00"}]}"#,
+        );
+        assert_eq!(
+            links(&format("format = \"tribe_json\""), &tribe),
+            [None, None]
+        );
+
+        let jsonld = page(
+            "https://www.euroelso-congress.com/",
+            "text/html",
+            r#"<script type="application/ld+json">{"@type":"Event","name":"EuroELSO 2025","startDate":"2025-05-07","url":"mailto:info@euroelso.net"}</script>"#,
+        );
+        assert_eq!(links(&format("format = \"jsonld\""), &jsonld), [None]);
+
+        // A relative link in a feed resolves against the feed.
+        let feed = page(
+            "https://scps.example/feed.json",
+            "application/feed+json",
+            r#"{"version":"https://jsonfeed.org/version/1.1","title":"SCPS","items":[
+            {"id":"1","title":"AGM","url":"/2025/agm"},{"id":"2","title":"Bursary","url":"data:text/html,<b>x</b>"}]}"#,
+        );
+        assert_eq!(
+            links(&format("format = \"feed\""), &feed),
+            [Some("https://scps.example/2025/agm".to_owned()), None]
+        );
     }
 }

@@ -421,6 +421,11 @@ pub fn split_status(title: &str) -> (String, Status) {
     let cleaned = text::one_line(&rest)
         .trim_matches(|c: char| c == '-' || c == ':' || c.is_whitespace())
         .to_owned();
+    // A title that is nothing but the status ("CANCELLED", "(Full)") stays
+    // the title: an item needs one, and the words are all it has.
+    if cleaned.is_empty() {
+        return (title, status);
+    }
     (cleaned, status)
 }
 

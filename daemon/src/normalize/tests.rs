@@ -84,6 +84,24 @@ fn the_title_status_wins_over_the_text() {
 }
 
 #[test]
+fn a_title_that_is_only_a_status_stays_the_title() {
+    // Found by the `ical` fuzz target: "SUMMARY:CANCELLED" gave an item
+    // whose title was empty.
+    for (title, status) in [
+        ("CANCELLED", Status::Cancelled),
+        ("-POSTPONED-", Status::Postponed),
+        ("(Full)", Status::Full),
+    ] {
+        let raw = RawItem {
+            title: title.to_owned(),
+            ..RawItem::default()
+        };
+        let item = normalise(&raw, &source("course", ""), "2025-03-01");
+        assert_eq!((item.title.as_str(), item.status), (title, status));
+    }
+}
+
+#[test]
 fn ordinary_titles_keep_their_words() {
     for title in [
         "Adult ECMO for respiratory failure and septic shock",

@@ -188,7 +188,7 @@ impl Event {
         });
         let link = value("URL")
             .map(unescape)
-            .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+            .filter(|u| is_web_url(u))
             .or_else(|| description.as_deref().and_then(first_address));
         let status = value("STATUS").and_then(|s| match s.to_ascii_uppercase().as_str() {
             "CANCELLED" => Some(Status::Cancelled),
@@ -301,9 +301,15 @@ fn moment_key(moment: Moment) -> String {
 fn first_address(text: &str) -> Option<String> {
     static ADDRESS: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r#"https?://[^\s<>"']+"#).expect("a valid regex"));
-    ADDRESS.find(text).map(|m| {
-        m.as_str()
-            .trim_end_matches(['.', ',', ';', ')', ']'])
-            .to_owned()
-    })
+    ADDRESS
+        .find_iter(text)
+        .map(|m| m.as_str().trim_end_matches(['.', ',', ';', ')', ']']))
+        .find(|address| is_web_url(address))
+        .map(str::to_owned)
+}
+
+/// An absolute http(s) URL that parses: "https://www.ecmo paris.fr/" does
+/// not, and would be no link to anyone.
+fn is_web_url(text: &str) -> bool {
+    url::Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
 }

@@ -122,6 +122,19 @@ fn without_a_url_the_first_address_of_the_description_is_the_link() {
 }
 
 #[test]
+fn a_url_that_is_no_url_gives_way_to_the_description() {
+    // Found by the `ical` fuzz target: any value starting "https://" was
+    // the item's link, a space in its host or not.
+    let items = read(
+        "BEGIN:VEVENT\r\nUID:p\r\nDTSTART;VALUE=DATE:20241031\r\nSUMMARY:Paris ECMO course\r\nURL:https://www.ecmo paris.fr/\r\nDESCRIPTION:Old site https://ecmo-paris.fr:80800/\\, now https://www.ecmo-paris.fr/programme\r\nEND:VEVENT\r\n",
+    );
+    assert_eq!(
+        items[0].link.as_deref(),
+        Some("https://www.ecmo-paris.fr/programme")
+    );
+}
+
+#[test]
 fn a_monthly_series_gives_each_occurrence_at_its_own_wall_clock() {
     // Last Thursday of the month, 7 pm Sydney time, six times, across the
     // end of summer time (6 April 2025), without 26 December.
