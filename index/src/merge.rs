@@ -74,6 +74,16 @@ pub fn mergeable(item: &Item) -> bool {
         && item.when.start.is_some()
 }
 
+/// What two items must share to be [`same_event`]: a mergeable item's
+/// first and last days (`2025-05-07/2025-05-09`). The writer indexes it for
+/// each live listing, so finding the records an item may join is one term
+/// lookup.
+pub(crate) fn merge_key(item: &Item) -> Option<String> {
+    let start = item.when.start.filter(|_| mergeable(item))?;
+    let end = item.when.end.unwrap_or(start);
+    Some(format!("{start}/{end}"))
+}
+
 /// Whether two sources' items announce the same event.
 pub fn same_event(a: &Item, b: &Item) -> bool {
     if !mergeable(a) || !mergeable(b) {
@@ -91,6 +101,20 @@ pub fn same_event(a: &Item, b: &Item) -> bool {
         return false;
     }
     similar_titles(&a.title, &b.title)
+}
+
+/// How alike two announcements of the same event are, to choose between
+/// records an item could join: the share of their title words in common,
+/// and one more when both name the same city.
+pub(crate) fn likeness(a: &Item, b: &Item) -> f64 {
+    let (x, y) = (title_words(&a.title), title_words(&b.title));
+    let shared = x.intersection(&y).count();
+    let all = x.union(&y).count().max(1);
+    let same_city = match (&a.place.city, &b.place.city) {
+        (Some(x), Some(y)) => fold(x) == fold(y),
+        _ => false,
+    };
+    shared as f64 / all as f64 + if same_city { 1.0 } else { 0.0 }
 }
 
 /// Titles that share most of their words: at least two, and at least half

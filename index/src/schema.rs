@@ -22,7 +22,10 @@
 //!   for facet counts;
 //! - `listings` (stored JSON) and `listing_id`: every source's announcement
 //!   the item is made of (see [`crate::merge`]), found by its own id;
-//!   `source` names the sources of all of them, withdrawn ones included.
+//!   `source` names the sources of all of them, withdrawn ones included;
+//! - `merge_key` (first and last day, for each live listing another source's
+//!   announcement of the same event could join: see [`merge::merge_key`]),
+//!   so the writer finds those records with one term.
 
 use chrono::{Datelike, NaiveDate};
 use tantivy::schema::{
@@ -34,7 +37,7 @@ use tantivy::tokenizer::{
     TextAnalyzer,
 };
 
-use crate::merge::Listing;
+use crate::merge::{self, Listing};
 use crate::model::Item;
 
 /// The name of the analyzer of the full-text fields.
@@ -71,6 +74,7 @@ pub(crate) struct Fields {
     pub date_key: Field,
     pub listings: Field,
     pub listing_id: Field,
+    pub merge_key: Field,
 }
 
 /// Builds the schema and returns it with its fields.
@@ -108,6 +112,7 @@ pub(crate) fn build() -> (Schema, Fields) {
         date_key: b.add_u64_field("date_key", INDEXED | FAST),
         listings: b.add_text_field("listings", STORED),
         listing_id: b.add_text_field("listing_id", STRING),
+        merge_key: b.add_text_field("merge_key", STRING),
     };
     (b.build(), fields)
 }
@@ -206,6 +211,9 @@ pub(crate) fn to_document(
         doc.add_text(f.listing_id, &listing.item.id);
         if let Some(source) = listing.item.sources.first() {
             doc.add_text(f.source, &source.source_id);
+        }
+        if let Some(key) = merge::merge_key(&listing.item).filter(|_| !listing.withdrawn()) {
+            doc.add_text(f.merge_key, key);
         }
     }
     doc.add_text(f.title, &item.title);

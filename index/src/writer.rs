@@ -19,22 +19,21 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::tokenizer::TokenStream;
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
+use crate::IndexError;
 use crate::merge::{self, Listing};
 use crate::model::Item;
 use crate::schema;
 use crate::store::IndexStore;
-use crate::{IndexError, ItemKind};
 
-/// At most this many stored records are compared with an item that may be
-/// another source's announcement of them.
-const MERGE_CANDIDATES: usize = 16;
+/// At most this many stored records with the same days are compared with an
+/// item that may be another source's announcement of them.
+const MERGE_CANDIDATES: usize = 64;
 
 /// How stale `last_seen` may get before an item read again unchanged is
 /// rewritten for it. Rewriting every item on every read would make each
@@ -88,8 +87,9 @@ pub struct Writer {
     pending: HashMap<String, (Vec<Listing>, Item)>,
     /// The record of each listing written since the last commit.
     pending_listing: HashMap<String, String>,
-    /// Pending records by first day, for merging within one commit.
-    pending_by_day: HashMap<NaiveDate, Vec<String>>,
+    /// Pending records by the merge keys of their live listings, for
+    /// merging within one commit.
+    pending_by_key: HashMap<String, Vec<String>>,
     /// Ids added or changed since the last commit.
     fresh: Vec<String>,
     /// A document was written or deleted since the last commit.
@@ -111,7 +111,7 @@ impl Writer {
             writer,
             pending: HashMap::new(),
             pending_listing: HashMap::new(),
-            pending_by_day: HashMap::new(),
+            pending_by_key: HashMap::new(),
             fresh: Vec::new(),
             dirty: false,
         }
@@ -234,7 +234,7 @@ impl Writer {
         }
         self.pending.clear();
         self.pending_listing.clear();
-        self.pending_by_day.clear();
+        self.pending_by_key.clear();
         let mut fresh = std::mem::take(&mut self.fresh);
         fresh.sort_unstable();
         fresh.dedup();
@@ -348,11 +348,11 @@ impl Writer {
         for listing in &record.listings {
             self.pending_listing
                 .insert(listing.item.id.clone(), record.id.clone());
-        }
-        if let Some(day) = item.first_day() {
-            let ids = self.pending_by_day.entry(day).or_default();
-            if !ids.contains(&record.id) {
-                ids.push(record.id.clone());
+            if let Some(key) = merge::merge_key(&listing.item).filter(|_| !listing.withdrawn()) {
+                let ids = self.pending_by_key.entry(key).or_default();
+                if !ids.contains(&record.id) {
+                    ids.push(record.id.clone());
+                }
             }
         }
         self.pending.insert(record.id, (record.listings, item));
@@ -416,70 +416,56 @@ impl Writer {
     }
 
     /// The record of another source that announces the same event as
-    /// `item`, if any.
+    /// `item`, if any; of several, the likeliest ([`merge::likeness`]).
     fn matching_record(&self, item: &Item) -> Result<Option<Record>, IndexError> {
-        if !merge::mergeable(item) {
-            return Ok(None);
-        }
-        let Some(day) = item.when.start else {
+        let Some(key) = merge::merge_key(item) else {
             return Ok(None);
         };
         let source = item.sources.first().map_or("", |s| s.source_id.as_str());
-        let matches = |record: &Record| {
+        let pending = self
+            .pending_by_key
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.pending_record(id));
+        let stored = self.stored(&self.candidates_query(&key, source), MERGE_CANDIDATES)?;
+        let stored = stored.into_iter().map(|record| self.current(record));
+        let mut seen = HashSet::new();
+        let mut best: Option<(f64, Record)> = None;
+        for record in pending.chain(stored) {
             // Two items of one source are two events: a source lists each
             // of its events once.
-            !record.listings.iter().any(|l| l.source_id() == source)
-                && record
-                    .listings
-                    .iter()
-                    .any(|l| !l.withdrawn() && merge::same_event(item, &l.item))
-        };
-        for id in self.pending_by_day.get(&day).into_iter().flatten() {
-            if let Some(record) = self.record(id)?
-                && matches(&record)
+            if !seen.insert(record.id.clone())
+                || record.listings.iter().any(|l| l.source_id() == source)
             {
-                return Ok(Some(record));
+                continue;
+            }
+            let likeness = record
+                .listings
+                .iter()
+                .filter(|l| !l.withdrawn() && merge::same_event(item, &l.item))
+                .map(|l| merge::likeness(item, &l.item))
+                .reduce(f64::max);
+            if let Some(likeness) = likeness
+                && best.as_ref().is_none_or(|(best, _)| likeness > *best)
+            {
+                best = Some((likeness, record));
             }
         }
-        let candidates =
-            self.stored(&self.candidates_query(item, day, source), MERGE_CANDIDATES)?;
-        for stored in candidates {
-            let record = self.current(stored);
-            if matches(&record) {
-                return Ok(Some(record));
-            }
-        }
-        Ok(None)
+        Ok(best.map(|(_, record)| record))
     }
 
-    /// Stored events of other sources starting the same day and sharing a
-    /// word of the title.
-    fn candidates_query(&self, item: &Item, day: NaiveDate, source: &str) -> BooleanQuery {
+    /// Stored records with a live listing of another source that has the
+    /// item's days and kind of event ([`merge::merge_key`]).
+    fn candidates_query(&self, key: &str, source: &str) -> BooleanQuery {
         let f = &self.store.fields;
-        let mut words: Vec<Box<dyn Query>> = Vec::new();
-        let mut analyzer = schema::plain_analyzer();
-        let mut tokens = analyzer.token_stream(&item.title);
-        while tokens.advance() {
-            let term = Term::from_field_text(f.plain, &tokens.token().text);
-            words.push(Box::new(TermQuery::new(term, IndexRecordOption::Basic)));
-        }
-        let kinds: Vec<Box<dyn Query>> =
-            [ItemKind::Course, ItemKind::Conference, ItemKind::Webinar]
-                .into_iter()
-                .map(|k| {
-                    let term = Term::from_field_text(f.kind, k.as_str());
-                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>
-                })
-                .collect();
-        let start = Term::from_field_i64(f.start_day, schema::day_number(day));
+        let key = Term::from_field_text(f.merge_key, key);
         let not_source = Term::from_field_text(f.source, source);
         BooleanQuery::new(vec![
             (
                 Occur::Must,
-                Box::new(TermQuery::new(start, IndexRecordOption::Basic)),
+                Box::new(TermQuery::new(key, IndexRecordOption::Basic)),
             ),
-            (Occur::Must, Box::new(BooleanQuery::union(words))),
-            (Occur::Must, Box::new(BooleanQuery::union(kinds))),
             (
                 Occur::MustNot,
                 Box::new(TermQuery::new(not_source, IndexRecordOption::Basic)),

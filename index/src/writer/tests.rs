@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::*;
 use crate::model::{DatePrecision, Place, SourceRef, Status, When};
-use crate::{SearchQuery, WITHDRAW_AFTER};
+use crate::{ItemKind, SearchQuery, WITHDRAW_AFTER};
 
 fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -171,6 +171,72 @@ fn the_tampa_courses_on_two_dates_stay_two_items() {
         dates,
         [("2021-11-03".to_owned(), 1), ("2021-11-05".to_owned(), 2)]
     );
+}
+
+#[test]
+fn an_event_that_could_join_two_records_joins_the_likelier() {
+    // ELSO lists two courses on the same days; the neonatal one names no
+    // city, so AmSECT's "Transport ECMO Course" in London could be either
+    // by the rules alone. It is the transport course, whether ELSO's
+    // courses are already committed or were written in the same commit.
+    let course = |source: &str, org: &str, id: &str, title: &str, city: Option<&str>| {
+        let mut item = listed(source, org, title, "2025-03-10", "2025-03-12");
+        item.kind = ItemKind::Course;
+        item.id = id.into();
+        if city.is_none() {
+            item.place = Place::default();
+        }
+        item
+    };
+    for same_commit in [false, true] {
+        let store = IndexStore::open_in_ram().unwrap();
+        let mut w = store.writer().unwrap();
+        let elso = vec![
+            course(
+                "elso-courses",
+                "ELSO",
+                "neonatal",
+                "Neonatal ECMO Specialist Course",
+                None,
+            ),
+            course(
+                "elso-courses",
+                "ELSO",
+                "transport",
+                "Transport ECMO Course",
+                Some("London"),
+            ),
+        ];
+        let amsect = vec![course(
+            "amsect-events",
+            "AmSECT",
+            "amsect-transport",
+            "Transport ECMO Course",
+            Some("London"),
+        )];
+        let now = at("2025-01-01T00:00:00Z");
+        w.replace_source("elso-courses", elso, now).unwrap();
+        if !same_commit {
+            w.commit().unwrap();
+        }
+        let stats = w.replace_source("amsect-events", amsect, now).unwrap();
+        w.commit().unwrap();
+        assert_eq!(stats.merged, 1, "same commit: {same_commit}");
+        let items = shown(&store);
+        let mut by_id: Vec<(&str, Vec<&str>)> = items
+            .iter()
+            .map(|i| (i.id.as_str(), i.source_ids().collect()))
+            .collect();
+        by_id.sort();
+        assert_eq!(
+            by_id,
+            [
+                ("neonatal", vec!["elso-courses"]),
+                ("transport", vec!["amsect-events", "elso-courses"]),
+            ],
+            "same commit: {same_commit}"
+        );
+    }
 }
 
 #[test]

@@ -90,6 +90,10 @@ struct Args {
     /// first with the same profile).
     #[arg(long)]
     perfusiond: Option<PathBuf>,
+    /// Stop after the ingest and the writer-alone timing: a quick way to
+    /// measure (or profile) ingest alone.
+    #[arg(long, conflicts_with = "reuse")]
+    ingest_only: bool,
 }
 
 /// What a previous run left in the data dir, so `--reuse` knows what the
@@ -161,6 +165,10 @@ async fn main() -> anyhow::Result<()> {
         report.writer_only = Some(writer_only(&items, &data_dir.join("writer-only"))?);
     }
     drop(items);
+    if args.ingest_only {
+        report.print();
+        return Ok(());
+    }
 
     // Start the daemon a few times on the existing index.
     let log = data_dir.join("perfusiond.log");
