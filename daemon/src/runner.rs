@@ -181,9 +181,20 @@ impl Runner {
         }
         self.states
             .update(&source.id, |s| s.last_attempt = Some(started));
-        let validators = Validators {
-            etag: before.etag.clone(),
-            last_modified: before.last_modified.clone(),
+        // The validators ask "changed since the items we hold?". An index
+        // that holds none of them (set aside after an upgrade changed its
+        // schema, or deleted) needs the page in full, changed or not.
+        let lost = before.last_run_items > 0 && self.item_count(&source.id) == 0;
+        if lost && (before.etag.is_some() || before.last_modified.is_some()) {
+            tracing::info!(source = %source.id, "the index holds none of its items; reading it in full");
+        }
+        let validators = if lost {
+            Validators::default()
+        } else {
+            Validators {
+                etag: before.etag.clone(),
+                last_modified: before.last_modified.clone(),
+            }
         };
         let result = self.fetch_and_index(source, &validators).await;
         let mut report = RunReport {

@@ -180,6 +180,41 @@ async fn a_304_costs_no_parsing_and_no_index_write() {
 }
 
 #[tokio::test]
+async fn an_index_set_aside_is_filled_again_though_the_page_has_not_changed() {
+    // An upgrade whose index schema changed sets the old index aside and
+    // starts an empty one, while the sources' states keep their ETags.
+    let server = Misbehaving::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let options = Options {
+        config: config_from(&server.config(&["/etag/feed/"])),
+        data_dir: Some(data.path().to_owned()),
+        replay: None,
+        record: None,
+    };
+    let daemon = Daemon::open(options.clone()).unwrap();
+    daemon.run_once().await;
+    assert_eq!(daemon.runner().item_count("etag0"), 6);
+    drop(daemon);
+    let index = data.path().join("index");
+    std::fs::rename(&index, index.with_extension("old-1")).unwrap();
+
+    let upgraded = Daemon::open(options).unwrap();
+    let report = upgraded.runner().run_source("etag0").await.unwrap();
+    assert_eq!((report.outcome, report.items), (Outcome::Ok, 6));
+    assert_eq!(upgraded.runner().item_count("etag0"), 6);
+    // Asked in full, not "changed since v1?".
+    assert!(
+        server.seen.if_none_match.lock().unwrap().is_empty(),
+        "{:?}",
+        server.seen.if_none_match
+    );
+    assert_eq!(
+        upgraded.runner().states().get("etag0").etag.as_deref(),
+        Some("\"v1\"")
+    );
+}
+
+#[tokio::test]
 async fn a_path_robots_txt_disallows_is_never_requested() {
     let (server, daemon) = start(&["/private/feed/", "/etag/feed/"]).await;
     let state = daemon.daemon.runner().states().get("private0");
