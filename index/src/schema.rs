@@ -14,7 +14,7 @@
 //!   Undated items get `UNDATED` in both, which sorts them last and keeps
 //!   them out of explicit date ranges;
 //! - `first_seen` (Unix seconds) as a fast field, for newest-first feeds;
-//! - `date_key` (first day, then the id's bits): the default order, which a
+//! - `date_key` (first day, then the id's bits, a fast field): the default order, which a
 //!   page token can resume after even while the index changes;
 //! - `plain` (every word, unstemmed) and `city`, for typo-tolerant and
 //!   prefix matching and `city:` queries;
@@ -29,8 +29,8 @@
 
 use chrono::{Datelike, NaiveDate};
 use tantivy::schema::{
-    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
-    TantivyDocument, TextFieldIndexing, TextOptions,
+    FAST, Facet, FacetOptions, Field, IndexRecordOption, STORED, STRING, Schema, TantivyDocument,
+    TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
@@ -85,7 +85,14 @@ pub(crate) fn build() -> (Schema, Fields) {
             .set_tokenizer(TEXT_ANALYZER)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
+    // `plain` is matched word by word (typos, prefixes), never as a phrase;
+    // `city:` takes phrases ("San Diego").
     let plain = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(PLAIN_ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let city = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer(PLAIN_ANALYZER)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
@@ -103,13 +110,13 @@ pub(crate) fn build() -> (Schema, Fields) {
         mode: b.add_text_field("mode", STRING),
         status: b.add_text_field("status", STRING),
         source: b.add_text_field("source", STRING),
-        start_day: b.add_i64_field("start_day", INDEXED | FAST),
-        end_day: b.add_i64_field("end_day", INDEXED | FAST),
+        start_day: b.add_i64_field("start_day", FAST),
+        end_day: b.add_i64_field("end_day", FAST),
         first_seen: b.add_i64_field("first_seen", FAST),
-        plain: b.add_text_field("plain", plain.clone()),
-        city: b.add_text_field("city", plain),
+        plain: b.add_text_field("plain", plain),
+        city: b.add_text_field("city", city),
         facets: b.add_facet_field("facets", FacetOptions::default()),
-        date_key: b.add_u64_field("date_key", INDEXED | FAST),
+        date_key: b.add_u64_field("date_key", FAST),
         listings: b.add_text_field("listings", STORED),
         listing_id: b.add_text_field("listing_id", STRING),
         merge_key: b.add_text_field("merge_key", STRING),

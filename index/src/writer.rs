@@ -130,9 +130,22 @@ impl Writer {
         now: DateTime<Utc>,
     ) -> Result<UpsertStats, IndexError> {
         let mut stats = UpsertStats::default();
+        // A source the committed index holds nothing of (its first read)
+        // has no stored listing to look up: its items are new, or written
+        // since the last commit.
+        let mut stored_sources: HashMap<String, bool> = HashMap::new();
         for mut item in items {
             item.last_seen = now;
-            match self.record_of_listing(&item.id)? {
+            let source = item.sources.first().map_or("", |s| s.source_id.as_str());
+            let stored = match stored_sources.get(source) {
+                Some(&stored) => stored,
+                None => {
+                    let stored = self.holds_source(source);
+                    stored_sources.insert(source.to_owned(), stored);
+                    stored
+                }
+            };
+            match self.record_of_listing(&item.id, stored)? {
                 Some(record) => self.update_listing(record, item, now, &mut stats)?,
                 None => {
                     item.first_seen = now;
@@ -370,10 +383,28 @@ impl Writer {
             .pop())
     }
 
-    /// The record holding the listing with this id.
-    fn record_of_listing(&self, listing_id: &str) -> Result<Option<Record>, IndexError> {
+    /// Whether the committed index holds a record listing this source
+    /// (withdrawn or deleted ones may count).
+    fn holds_source(&self, source_id: &str) -> bool {
+        let term = Term::from_field_text(self.store.fields.source, source_id);
+        let searcher = self.store.reader.searcher();
+        // An error reading the index counts as "holds": the lookups then
+        // happen, and report it.
+        searcher.doc_freq(&term).map_or(true, |n| n > 0)
+    }
+
+    /// The record holding the listing with this id; `stored` says whether
+    /// the committed index may hold it.
+    fn record_of_listing(
+        &self,
+        listing_id: &str,
+        stored: bool,
+    ) -> Result<Option<Record>, IndexError> {
         if let Some(id) = self.pending_listing.get(listing_id) {
             return self.record(&id.clone());
+        }
+        if !stored {
+            return Ok(None);
         }
         let term = Term::from_field_text(self.store.fields.listing_id, listing_id);
         let found = self.stored(&TermQuery::new(term, IndexRecordOption::Basic), 1)?;

@@ -336,8 +336,10 @@ async fn ingest(config: &Path, data_dir: &Path, expected: usize) -> anyhow::Resu
         record: None,
     })?;
     let clock = Instant::now();
+    let cpu = process::cpu_time_of("/proc/self/stat");
     let reports = daemon.run_once().await;
     let took = clock.elapsed();
+    let cpu = process::cpu_time_of("/proc/self/stat") - cpu;
     let items: usize = reports.iter().map(|r| r.items).sum();
     let failed: Vec<_> = reports.iter().filter(|r| r.error.is_some()).collect();
     if !failed.is_empty() {
@@ -347,10 +349,11 @@ async fn ingest(config: &Path, data_dir: &Path, expected: usize) -> anyhow::Resu
         bail!("ingest read {items} items, expected {expected}");
     }
     println!(
-        "ingest (daemon pipeline, {} sources): {items} items in {:.2} s ({:.0} items/s)",
+        "ingest (daemon pipeline, {} sources): {items} items in {:.2} s ({:.0} items/s), {:.2} s of CPU",
         reports.len(),
         took.as_secs_f64(),
-        items as f64 / took.as_secs_f64()
+        items as f64 / took.as_secs_f64(),
+        cpu.as_secs_f64()
     );
     Ok(took)
 }
@@ -476,18 +479,21 @@ fn writer_only(items: &[Item], dir: &Path) -> anyhow::Result<Duration> {
     let mut writer = store.writer()?;
     let now = chrono::Utc::now();
     let clock = Instant::now();
+    let cpu = process::cpu_time_of("/proc/self/stat");
     for (_, batch) in by_source.iter().cloned() {
         writer.upsert(batch, now)?;
         writer.commit()?;
     }
     let took = clock.elapsed();
+    let cpu = process::cpu_time_of("/proc/self/stat") - cpu;
     drop(writer);
     println!(
-        "ingest (index writer alone, {} commits): {} items in {:.2} s ({:.0} items/s)",
+        "ingest (index writer alone, {} commits): {} items in {:.2} s ({:.0} items/s), {:.2} s of CPU",
         by_source.len(),
         items.len(),
         took.as_secs_f64(),
-        items.len() as f64 / took.as_secs_f64()
+        items.len() as f64 / took.as_secs_f64(),
+        cpu.as_secs_f64()
     );
     std::fs::remove_dir_all(dir)?;
     Ok(took)
