@@ -11,6 +11,8 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
+use perfusion_proto::v1 as pb;
+use perfusion_proto::v1::aggregator_service_client::AggregatorServiceClient;
 use tonic::transport::{Channel, Endpoint};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -53,6 +55,36 @@ pub async fn connect(addr: SocketAddr) -> anyhow::Result<Channel> {
 }
 
 impl Daemon {
+    /// Waits until the daemon's own first cycle has run every source, and
+    /// returns the sources as it then lists them. Polled: the daemon says
+    /// nothing when a cycle ends.
+    pub async fn first_cycle(&self, channel: &Channel) -> anyhow::Result<Vec<pb::SourceStatus>> {
+        let mut client = AggregatorServiceClient::new(channel.clone());
+        let since = self
+            .spawned_at
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_secs() as i64;
+        let clock = Instant::now();
+        loop {
+            let sources = client
+                .list_sources(pb::ListSourcesRequest::default())
+                .await?
+                .into_inner()
+                .sources;
+            // A run sets last_success, when it ends well, to when it began.
+            let done = sources
+                .iter()
+                .all(|s| s.last_success.as_ref().is_some_and(|t| t.seconds >= since));
+            if done && !sources.is_empty() {
+                return Ok(sources);
+            }
+            if clock.elapsed() > Duration::from_secs(120) {
+                bail!("the daemon's first cycle did not end within 120 s");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Spawns `binary` on `config` and `data_dir`, and waits until its
     /// health service answers SERVING. Its log goes to `log`.
     pub async fn start(

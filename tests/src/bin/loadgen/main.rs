@@ -502,42 +502,20 @@ fn writer_only(items: &[Item], dir: &Path) -> anyhow::Result<Duration> {
 /// Waits until the daemon's first cycle (all 304s, on an index it already
 /// holds) is over, so it does not run under the measured load.
 async fn wait_first_cycle(daemon: &Daemon) -> anyhow::Result<()> {
-    let mut client = AggregatorServiceClient::new(process::connect(daemon.grpc).await?);
-    let since = daemon
-        .spawned_at
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_secs() as i64;
-    let clock = Instant::now();
-    loop {
-        let sources = client
-            .list_sources(pb::ListSourcesRequest::default())
-            .await?
-            .into_inner()
-            .sources;
-        // A run sets last_attempt when it begins and last_success when it
-        // ends (to the time it began).
-        let done = sources
-            .iter()
-            .all(|s| s.last_success.as_ref().is_some_and(|t| t.seconds >= since));
-        if done && !sources.is_empty() {
-            let not_modified = sources
-                .iter()
-                .filter(|s| s.outcome == pb::RunOutcome::NotModified as i32)
-                .count();
-            if not_modified != sources.len() {
-                println!(
-                    "  note: {} of {} sources were re-read at start, not 304",
-                    sources.len() - not_modified,
-                    sources.len()
-                );
-            }
-            return Ok(());
-        }
-        if clock.elapsed() > Duration::from_secs(120) {
-            bail!("the daemon's first cycle did not end within 120 s");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    let channel = process::connect(daemon.grpc).await?;
+    let sources = daemon.first_cycle(&channel).await?;
+    let not_modified = sources
+        .iter()
+        .filter(|s| s.outcome == pb::RunOutcome::NotModified as i32)
+        .count();
+    if not_modified != sources.len() {
+        println!(
+            "  note: {} of {} sources were re-read at start, not 304",
+            sources.len() - not_modified,
+            sources.len()
+        );
     }
+    Ok(())
 }
 
 /// Checks that the daemon serves every item.

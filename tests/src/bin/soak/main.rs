@@ -182,7 +182,8 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     let channel = process::connect(daemon.grpc).await?;
     refuses_without_token(&channel, &pages[0].source_id).await?;
     let clock = Instant::now();
-    wait_first_cycle(&daemon, &channel).await?;
+    // The federation starts in cycle 0: every source reads well.
+    daemon.first_cycle(&channel).await?;
     let first = checks::inventory(&channel).await?;
     let problems = checks::compare(&pages, &first);
     if !problems.is_empty() {
@@ -422,38 +423,5 @@ async fn refuses_without_token(
     match answer {
         Err(status) if status.code() == tonic::Code::Unauthenticated => Ok(()),
         other => bail!("RefreshSource without the admin token was not refused: {other:?}"),
-    }
-}
-
-/// Waits until the daemon's own first cycle has run every source (all
-/// good: the federation starts in cycle 0).
-async fn wait_first_cycle(
-    daemon: &Daemon,
-    channel: &tonic::transport::Channel,
-) -> anyhow::Result<()> {
-    let mut client = AggregatorServiceClient::new(channel.clone());
-    let since = daemon
-        .spawned_at
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_secs() as i64;
-    let clock = Instant::now();
-    loop {
-        let sources = client
-            .list_sources(pb::ListSourcesRequest::default())
-            .await?
-            .into_inner()
-            .sources;
-        // A run sets last_success, when it ends well, to when it began.
-        let done = sources
-            .iter()
-            .all(|s| s.last_success.as_ref().is_some_and(|t| t.seconds >= since));
-        if done && !sources.is_empty() {
-            return Ok(());
-        }
-        if clock.elapsed() > Duration::from_secs(120) {
-            bail!("the daemon's first cycle did not end within 120 s");
-        }
-        // Polled: the daemon says nothing when a cycle ends.
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
