@@ -17,13 +17,14 @@
 //! Each record is one tantivy document: the item it shows (see
 //! [`merge::combine`]) and, stored beside it, its listings.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{IndexWriter, TantivyDocument, Term};
+use tantivy::{DocAddress, IndexWriter, TantivyDocument, Term};
 
 use crate::IndexError;
 use crate::merge::{self, Listing};
@@ -72,6 +73,7 @@ pub struct UpsertStats {
 
 /// A record: its id, its listings, and the item it showed before this
 /// write (none for a new record).
+#[derive(Clone)]
 struct Record {
     id: String,
     listings: Vec<Listing>,
@@ -94,6 +96,11 @@ pub struct Writer {
     fresh: Vec<String>,
     /// A document was written or deleted since the last commit.
     dirty: bool,
+    /// While a source is replaced: the stored records already read, by
+    /// address. Its upsert reads each record it finds, and counting its
+    /// misses then needs every record of the source again; the searcher
+    /// does not change in between (only a commit reloads it).
+    read: RefCell<Option<HashMap<DocAddress, Record>>>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -114,6 +121,7 @@ impl Writer {
             pending_by_key: HashMap::new(),
             fresh: Vec::new(),
             dirty: false,
+            read: RefCell::new(None),
         }
     }
 
@@ -185,12 +193,15 @@ impl Writer {
         now: DateTime<Utc>,
     ) -> Result<UpsertStats, IndexError> {
         let listed: HashSet<String> = items.iter().map(|i| i.id.clone()).collect();
-        let mut stats = self.upsert(items, now)?;
-        if listed.is_empty() {
-            return Ok(stats);
-        }
-        self.count_misses(source_id, |l| !listed.contains(&l.item.id), now, &mut stats)?;
-        Ok(stats)
+        *self.read.get_mut() = Some(HashMap::new());
+        let replaced = self.upsert(items, now).and_then(|mut stats| {
+            if !listed.is_empty() {
+                self.count_misses(source_id, |l| !listed.contains(&l.item.id), now, &mut stats)?;
+            }
+            Ok(stats)
+        });
+        *self.read.get_mut() = None;
+        replaced
     }
 
     /// A read of a source whose page had not changed since its last read
@@ -510,14 +521,23 @@ impl Writer {
         let limit = limit.min(searcher.num_docs() as usize).max(1);
         let top = searcher.search(query, &TopDocs::with_limit(limit).order_by_score())?;
         let mut records = Vec::with_capacity(top.len());
+        let mut read = self.read.borrow_mut();
         for (_, address) in top {
+            if let Some(record) = read.as_ref().and_then(|read| read.get(&address)) {
+                records.push(record.clone());
+                continue;
+            }
             let doc: TantivyDocument = searcher.doc(address)?;
             let shown = self.store.item_of(&doc)?;
-            records.push(Record {
+            let record = Record {
                 id: shown.id.clone(),
                 listings: self.store.listings_of(&doc)?,
                 shown: Some(shown),
-            });
+            };
+            if let Some(read) = read.as_mut() {
+                read.insert(address, record.clone());
+            }
+            records.push(record);
         }
         Ok(records)
     }
