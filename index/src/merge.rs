@@ -62,6 +62,12 @@ impl Listing {
             .first()
             .map_or("", |s| s.source_id.as_str())
     }
+
+    /// The [`merge_key`] another source's announcement may join it by,
+    /// while it is listed.
+    pub(crate) fn merge_key(&self) -> Option<String> {
+        merge_key(&self.item).filter(|_| !self.withdrawn())
+    }
 }
 
 /// Whether an item can be merged with another source's: only events

@@ -24,7 +24,7 @@
 //!   the item is made of (see [`crate::merge`]), found by its own id;
 //!   `source` names the sources of all of them, withdrawn ones included;
 //! - `merge_key` (first and last day, for each live listing another source's
-//!   announcement of the same event could join: see [`merge::merge_key`]),
+//!   announcement of the same event could join: see [`crate::merge::merge_key`]),
 //!   so the writer finds those records with one term.
 
 use chrono::{Datelike, NaiveDate};
@@ -37,7 +37,7 @@ use tantivy::tokenizer::{
     TextAnalyzer,
 };
 
-use crate::merge::{self, Listing};
+use crate::merge::Listing;
 use crate::model::Item;
 
 /// The name of the analyzer of the full-text fields.
@@ -219,7 +219,7 @@ pub(crate) fn to_document(
         if let Some(source) = listing.item.sources.first() {
             doc.add_text(f.source, &source.source_id);
         }
-        if let Some(key) = merge::merge_key(&listing.item).filter(|_| !listing.withdrawn()) {
+        if let Some(key) = listing.merge_key() {
             doc.add_text(f.merge_key, key);
         }
     }

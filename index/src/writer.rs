@@ -372,7 +372,7 @@ impl Writer {
         for listing in &record.listings {
             self.pending_listing
                 .insert(listing.item.id.clone(), record.id.clone());
-            if let Some(key) = merge::merge_key(&listing.item).filter(|_| !listing.withdrawn()) {
+            if let Some(key) = listing.merge_key() {
                 let ids = self.pending_by_key.entry(key).or_default();
                 if !ids.contains(&record.id) {
                     ids.push(record.id.clone());
