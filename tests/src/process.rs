@@ -237,6 +237,25 @@ impl Daemon {
     }
 }
 
+/// Empties `dir` for a new run and creates it, refusing to touch a folder
+/// that is neither empty nor holds one of `ours` (the files a previous run
+/// of the same program left there).
+pub fn fresh_data_dir(dir: &Path, ours: &[&str]) -> anyhow::Result<()> {
+    if dir.exists() {
+        let ours = ours.iter().any(|file| dir.join(file).exists());
+        let empty = std::fs::read_dir(dir)?.next().is_none();
+        if !ours && !empty {
+            bail!(
+                "{} holds something else; give an empty or new --data-dir",
+                dir.display()
+            );
+        }
+        std::fs::remove_dir_all(dir)?;
+    }
+    std::fs::create_dir_all(dir)?;
+    Ok(())
+}
+
 /// The perfusiond binary next to the running program, built first (a
 /// no-op when it is fresh) with the same profile.
 pub fn build_perfusiond() -> anyhow::Result<PathBuf> {

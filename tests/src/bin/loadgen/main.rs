@@ -152,7 +152,7 @@ async fn main() -> anyhow::Result<()> {
         println!("reusing the index in {}", data_dir.display());
         std::fs::write(&config_path, synth::config_text(&pages, &site.base()))?;
     } else {
-        fresh_data_dir(&data_dir)?;
+        process::fresh_data_dir(&data_dir, &[MARKER, "loadgen-sources.toml"])?;
         std::fs::write(&config_path, synth::config_text(&pages, &site.base()))?;
         report.ingest = Some(ingest(&config_path, &data_dir, args.items).await?);
         std::fs::write(data_dir.join(MARKER), &marker)?;
@@ -304,24 +304,6 @@ async fn measured<F: std::future::Future<Output = drive::Outcome>>(
         loadgen_cores: (process::cpu_time_of("/proc/self/stat") - own_cpu).as_secs_f64() / wall,
         outcome,
     }
-}
-
-/// Empties `dir` for a new index, refusing to touch a folder this program
-/// did not make.
-fn fresh_data_dir(dir: &Path) -> anyhow::Result<()> {
-    if dir.exists() {
-        let ours = dir.join(MARKER).exists() || dir.join("loadgen-sources.toml").exists();
-        let empty = std::fs::read_dir(dir)?.next().is_none();
-        if !ours && !empty {
-            bail!(
-                "{} holds something else; give an empty or new --data-dir",
-                dir.display()
-            );
-        }
-        std::fs::remove_dir_all(dir)?;
-    }
-    std::fs::create_dir_all(dir)?;
-    Ok(())
 }
 
 /// Ingests the federation through the daemon's own pipeline (fetch, HTML

@@ -22,7 +22,7 @@ mod federation;
 mod report;
 mod traffic;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -132,7 +132,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         Some(path) => path.clone(),
         None => process::build_perfusiond()?,
     };
-    fresh_data_dir(&data_dir)?;
+    process::fresh_data_dir(&data_dir, &[CONFIG])?;
     let duration = Duration::from_secs_f64(args.minutes * 60.0);
     let warmup = Duration::from_secs_f64(
         args.warmup_secs
@@ -388,24 +388,6 @@ fn config_text(args: &Args, pages: &[synth::Page], federation: &Federation, cap:
         federation.url(n, &pages[n].path)
     }));
     toml
-}
-
-/// Empties `dir` for a new run, refusing to touch a folder this program
-/// did not make.
-fn fresh_data_dir(dir: &Path) -> anyhow::Result<()> {
-    if dir.exists() {
-        let ours = dir.join(CONFIG).exists();
-        let empty = std::fs::read_dir(dir)?.next().is_none();
-        if !ours && !empty {
-            bail!(
-                "{} holds something else; give an empty or new --data-dir",
-                dir.display()
-            );
-        }
-        std::fs::remove_dir_all(dir)?;
-    }
-    std::fs::create_dir_all(dir)?;
-    Ok(())
 }
 
 /// Checks that the daemon refuses `RefreshSource` without its token: the
