@@ -3,7 +3,9 @@
 //! Fetchers send each source's items through a bounded channel and wait for
 //! the answer; the task writes every batch waiting, commits them once, and
 //! answers each. It runs on a blocking thread, so tantivy's writes never
-//! stall the async runtime and never contend for the writer's lock.
+//! stall the async runtime and never contend for the writer's lock, and
+//! below the serving threads' priority, so they never slow searches down
+//! more than an idle core allows.
 
 use chrono::{DateTime, Utc};
 use perfusion_index::{IndexError, IndexStore, Item, UpsertStats};
@@ -12,6 +14,7 @@ use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::metrics::Metrics;
+use crate::os;
 
 /// How many sources' batches may wait for the writer.
 const QUEUE: usize = 16;
@@ -76,15 +79,35 @@ pub enum WriteError {
 impl IndexHandle {
     /// Starts the writer task over `store`. It ends when every handle is
     /// dropped, after committing what it was given.
+    ///
+    /// The task's thread, and the index writer's own threads it starts,
+    /// run at a lower CPU priority than the threads that serve: on a busy
+    /// machine a cycle's writes wait for searches, not the other way.
     pub fn spawn(
         store: &IndexStore,
         metrics: Arc<Metrics>,
     ) -> Result<(Self, tokio::task::JoinHandle<()>), IndexError> {
-        let mut writer = store.writer()?;
         let (tx, mut rx) = mpsc::channel::<Command>(QUEUE);
         let (changes, _) = broadcast::channel(WATCH_BACKLOG);
         let announce = changes.clone();
+        let store = store.clone();
+        let (opened, open) = std::sync::mpsc::sync_channel(1);
         let task = tokio::task::spawn_blocking(move || {
+            // Lowered before the writer exists, so that its worker and
+            // merge threads inherit the priority.
+            if let Err(e) = os::lower_this_thread_priority(os::INGEST_NICENESS) {
+                tracing::warn!(error = %e, "cannot lower the index writer's priority");
+            }
+            let mut writer = match store.writer() {
+                Ok(writer) => {
+                    let _ = opened.send(Ok(()));
+                    writer
+                }
+                Err(e) => {
+                    let _ = opened.send(Err(e));
+                    return;
+                }
+            };
             while let Some(first) = rx.blocking_recv() {
                 // Every batch already waiting is written before one commit:
                 // a commit costs far more than a source's items, and a
@@ -142,6 +165,8 @@ impl IndexHandle {
                 }
             }
         });
+        open.recv()
+            .map_err(|_| IndexError::Commit("the index writer did not start".into()))??;
         Ok((Self { tx, changes }, task))
     }
 

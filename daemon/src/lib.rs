@@ -18,7 +18,8 @@
 //! - [`index_task`] owns the index's single writer;
 //! - [`grpc`] serves `perfusion.v1.AggregatorService`;
 //! - [`export`] writes iCalendar and Atom, which [`http`] serves;
-//! - [`exposure`] and [`tls`] guard both servers: admin token, limits, TLS.
+//! - [`exposure`] and [`tls`] guard both servers: admin token, limits, TLS;
+//! - [`os`] gives freed memory back and runs ingest below serving.
 
 pub mod config;
 pub mod daemon;
@@ -32,6 +33,7 @@ pub mod http;
 pub mod index_task;
 pub mod metrics;
 pub mod normalize;
+pub mod os;
 pub mod runner;
 pub mod scheduler;
 pub mod state;

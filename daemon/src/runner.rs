@@ -16,12 +16,13 @@ use perfusion_index::{IndexStore, Item, UpsertStats};
 use tokio::sync::{Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Config, Format, SourceConfig};
-use crate::extract::{self, ExtractError, RawItem};
+use crate::config::{Config, SourceConfig};
+use crate::extract::{self, ExtractError};
 use crate::fetch::{Fetch, FetchError, Fetched, Fetcher, Validators};
 use crate::index_task::IndexHandle;
 use crate::metrics::Metrics;
 use crate::normalize;
+use crate::os;
 use crate::state::{Outcome, States};
 
 /// Sources fetched at the same time during a full cycle (one host still
@@ -135,17 +136,22 @@ impl Runner {
         if self.cancel.is_cancelled() {
             return None;
         }
-        let Some(_guard) = InFlight::enter(self, id) else {
+        let Some(guard) = InFlight::enter(self, id) else {
             tracing::debug!(source = id, "still running; this run is skipped");
             return None;
         };
-        tokio::select! {
+        let report = tokio::select! {
             report = self.run(source) => Some(report),
             () = self.cancel.cancelled() => {
                 tracing::info!(source = id, "run cancelled by shutdown");
                 None
             }
+        };
+        drop(guard);
+        if *self.in_flight.borrow() == 0 {
+            release_free_memory().await;
         }
+        report
     }
 
     /// Stops new runs, cancels the runs in flight and waits for them to
@@ -378,6 +384,21 @@ impl Drop for InFlight<'_> {
     }
 }
 
+/// Gives the memory the reads freed back to the system, once no source
+/// is being read: on glibc, what a cycle's threads freed would otherwise
+/// stay resident (see [`os::release_free_memory`]).
+async fn release_free_memory() {
+    let clock = Instant::now();
+    match tokio::task::spawn_blocking(os::release_free_memory).await {
+        Ok(released) => tracing::debug!(
+            released,
+            ms = clock.elapsed().as_secs_f64() * 1e3,
+            "free memory given back"
+        ),
+        Err(e) => tracing::warn!(error = %e, "giving free memory back failed"),
+    }
+}
+
 /// What a run that did not fail did.
 enum Ran {
     NotModified,
@@ -425,35 +446,70 @@ pub enum Read {
     },
 }
 
-/// Pages parsed at once: parsing is the CPU-heavy part of a read, and one
-/// core is left to the searches and calendars a full cycle runs beside.
-static PARSING: Semaphore = Semaphore::const_new(1);
-
 /// A page's items (or why it could not be read), its next page's link, and
 /// the page itself.
-type Parsed = (
-    Result<Vec<RawItem>, ExtractError>,
-    Option<url::Url>,
-    Fetched,
-);
+type Parsed = (Result<Vec<Item>, ExtractError>, Option<url::Url>, Fetched);
 
-/// Extracts a page's items and its next page's link on a blocking thread,
-/// one page at a time: a large page takes tens of milliseconds to parse,
-/// which on the runtime's own threads would hold up every request they
-/// serve meanwhile.
-async fn parse(format: &Format, page: Fetched) -> Result<Parsed, RunError> {
-    let _permit = PARSING
-        .acquire()
-        .await
-        .map_err(|e| RunError::Other(e.to_string()))?;
-    let format = format.clone();
-    tokio::task::spawn_blocking(move || {
-        let raw = extract::extract(&format, &page);
-        let next = extract::next_page(&format, &page);
-        (raw, next, page)
-    })
-    .await
-    .map_err(|e| RunError::Other(format!("parsing a page failed: {e}")))
+/// A page to parse, and where its answer goes.
+type ParseJob = Box<dyn FnOnce() + Send>;
+
+/// Extracts and normalises a page's items and finds its next page's link
+/// on the daemon's one parsing thread.
+///
+/// Parsing is the CPU-heavy part of a read: a large page takes tens of
+/// milliseconds, which on the runtime's threads would hold up every
+/// request they serve meanwhile. So pages are parsed one at a time, on a
+/// thread of their own that runs below the serving threads' priority: a
+/// cycle leaves the searches and calendars it runs beside their cores.
+async fn parse(
+    source: &SourceConfig,
+    page: Fetched,
+    now: DateTime<Utc>,
+) -> Result<Parsed, RunError> {
+    static PARSER: std::sync::OnceLock<Option<std::sync::mpsc::Sender<ParseJob>>> =
+        std::sync::OnceLock::new();
+    let parser = PARSER.get_or_init(|| {
+        let (jobs, queue) = std::sync::mpsc::channel::<ParseJob>();
+        std::thread::Builder::new()
+            .name("perfusiond-parse".into())
+            .spawn(move || {
+                if let Err(e) = os::lower_this_thread_priority(os::INGEST_NICENESS) {
+                    tracing::warn!(error = %e, "cannot lower the parsing thread's priority");
+                }
+                for job in queue {
+                    // A page that panics the parser fails its own read
+                    // (its answer is dropped), not the thread.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                }
+            })
+            .map_err(|e| tracing::error!(error = %e, "cannot start the parsing thread"))
+            .ok()
+            .map(|_| jobs)
+    });
+    let (answer, parsed) = tokio::sync::oneshot::channel();
+    let source = source.clone();
+    let job: ParseJob = Box::new(move || {
+        let raw = extract::extract(&source.format, &page);
+        let next = extract::next_page(&source.format, &page);
+        let items = raw.map(|raw| {
+            let page_url = page.url.to_string();
+            let cx = normalize::Context {
+                source: &source,
+                page_url: &page_url,
+                page_date: page.page_date.unwrap_or(now).date_naive(),
+                now,
+            };
+            raw.iter().map(|r| normalize::item(r, &cx)).collect()
+        });
+        let _ = answer.send((items, next, page));
+    });
+    let failed = || RunError::Other("parsing a page failed".into());
+    parser
+        .as_ref()
+        .ok_or_else(failed)?
+        .send(job)
+        .map_err(|_| failed())?;
+    parsed.await.map_err(|_| failed())
 }
 
 /// Reads one source exactly as a run does: its first page (asking with
@@ -483,21 +539,13 @@ pub async fn read_source(
     let mut pages = 1;
     loop {
         read.insert(page_key(&page.url));
-        let (raw, next, fetched) = parse(&source.format, page).await?;
+        let (parsed, next, fetched) = parse(source, page, now).await?;
         page = fetched;
-        let raw = raw.map_err(|error| RunError::Extract {
+        items.extend(parsed.map_err(|error| RunError::Extract {
             url: page.url.clone(),
             page: pages,
             error,
-        })?;
-        let page_url = page.url.to_string();
-        let cx = normalize::Context {
-            source,
-            page_url: &page_url,
-            page_date: page.page_date.unwrap_or(now).date_naive(),
-            now,
-        };
-        items.extend(raw.iter().map(|r| normalize::item(r, &cx)));
+        })?);
         if pages >= max_pages {
             break;
         }

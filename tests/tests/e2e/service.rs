@@ -222,3 +222,61 @@ async fn the_daemon_stops_cleanly() {
     let (_server, daemon) = daemon_on_fixtures().await;
     daemon.stop().await;
 }
+
+/// Reading and indexing run below the threads that answer (what `top -H`
+/// shows an operator): on a busy machine a cycle waits for searches and
+/// calendar downloads, not the other way round.
+#[tokio::test]
+async fn a_cycle_reads_and_writes_below_the_threads_that_answer() {
+    /// A thread's nice value: the 19th field of its stat, counted from
+    /// the 3rd, which starts after the ")" that closes its name.
+    fn niceness(task: &std::path::Path) -> i32 {
+        let stat = std::fs::read_to_string(task.join("stat")).expect("stat");
+        let fields = stat.rsplit_once(')').expect("name").1;
+        let nice = fields.split_whitespace().nth(16).expect("nice");
+        nice.parse().expect("a number")
+    }
+    let (_server, daemon) = daemon_on_fixtures().await;
+    assert!(
+        !daemon.daemon.store().is_empty(),
+        "the first cycle indexed items"
+    );
+    // This thread runs the runtime that serves the daemon's gRPC.
+    let serving = niceness(std::path::Path::new("/proc/thread-self"));
+    let threads: Vec<(String, i32)> = std::fs::read_dir("/proc/self/task")
+        .expect("tasks")
+        .map(|task| {
+            let path = task.expect("task").path();
+            let name = std::fs::read_to_string(path.join("comm")).expect("comm");
+            (name.trim().to_owned(), niceness(&path))
+        })
+        .collect();
+    let background: Vec<&(String, i32)> = threads
+        .iter()
+        .filter(|(name, _)| {
+            [
+                "perfusiond-pars",
+                "thrd-tantivy-in",
+                "merge_thread",
+                "segment_updater",
+            ]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+        })
+        .collect();
+    for needed in ["perfusiond-pars", "thrd-tantivy-in", "merge_thread"] {
+        assert!(
+            background.iter().any(|(name, _)| name.starts_with(needed)),
+            "no {needed} thread in {threads:?}"
+        );
+    }
+    let lowered = (serving + perfusiond::os::INGEST_NICENESS).min(19);
+    assert!(
+        lowered > serving,
+        "the test already runs at the lowest priority"
+    );
+    assert!(
+        background.iter().all(|(_, nice)| *nice == lowered),
+        "reading and writing threads not at nice {lowered}: {background:?}"
+    );
+}

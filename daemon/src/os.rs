@@ -1,0 +1,100 @@
+//! What the daemon asks of the operating system beyond what std offers:
+//! to take back the memory a burst of reading freed, and to run the
+//! reading below the serving.
+//!
+//! These are the only two foreign calls in the project, which otherwise
+//! forbids `unsafe`. Neither takes a pointer or has a precondition a
+//! caller could break. Off Linux with glibc both do nothing.
+
+/// How much lower than serving the threads that read and index sources
+/// run (a nice value). At 10 they get about a tenth of a contended core
+/// against the threads that answer searches, and all of an idle one.
+pub const INGEST_NICENESS: i32 = 19;
+
+/// Gives the system back the memory the allocator holds free.
+///
+/// glibc keeps what a thread freed in that thread's arena, and returns it
+/// only from the top of a heap: after a cycle has read and parsed a few
+/// hundred pages on several threads, a hundred megabytes or more would
+/// stay resident though nothing uses them. `malloc_trim` walks every
+/// arena and returns its free pages. It locks each arena in turn, so it is
+/// called when no source is being read, not during a cycle. Returns
+/// whether anything was given back.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[expect(
+    unsafe_code,
+    reason = "malloc_trim, a glibc call without preconditions"
+)]
+pub fn release_free_memory() -> bool {
+    // SAFETY: malloc_trim takes no pointer and glibc serialises it with
+    // every other allocator call; it only returns pages nothing uses.
+    unsafe { libc::malloc_trim(0) == 1 }
+}
+
+/// Gives the system back the memory the allocator holds free (here the
+/// allocator does that itself).
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn release_free_memory() -> bool {
+    false
+}
+
+/// Lowers the calling thread's CPU priority to `niceness` (Linux keeps a
+/// nice value per thread). Threads it starts afterwards inherit it: the
+/// index writer's own worker and merge threads, started by the writer's
+/// thread, run at the writer's priority. Raising a priority back needs
+/// privileges, so this is for threads that only ever do background work.
+#[cfg(target_os = "linux")]
+#[expect(unsafe_code, reason = "setpriority on the calling thread")]
+pub fn lower_this_thread_priority(niceness: i32) -> std::io::Result<()> {
+    // SAFETY: gettid and setpriority take no pointer; on Linux,
+    // PRIO_PROCESS with a thread id sets that one thread's nice value.
+    let result = unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, niceness)
+    };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Lowers the calling thread's CPU priority (not done on this system).
+#[cfg(not(target_os = "linux"))]
+pub fn lower_this_thread_priority(_niceness: i32) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lowered_thread_runs_at_its_niceness_and_its_children_inherit_it() {
+        fn niceness_of_this_thread() -> i32 {
+            let stat = std::fs::read_to_string("/proc/thread-self/stat").expect("stat");
+            // Field 19 is the nice value; fields start after the ")" that
+            // closes the command name.
+            let after = stat.rsplit_once(')').expect("comm").1;
+            after
+                .split_whitespace()
+                .nth(16)
+                .expect("nice")
+                .parse()
+                .expect("a number")
+        }
+        let (own, child) = std::thread::spawn(|| {
+            let before = niceness_of_this_thread();
+            lower_this_thread_priority(before + 3).expect("lowering is allowed");
+            let own = niceness_of_this_thread() - before;
+            let child = std::thread::spawn(niceness_of_this_thread)
+                .join()
+                .expect("child")
+                - before;
+            (own, child)
+        })
+        .join()
+        .expect("thread");
+        assert_eq!((own, child), (3, 3));
+    }
+}
