@@ -471,7 +471,7 @@ async fn parse(
     let parser = PARSER.get_or_init(|| {
         let (jobs, queue) = std::sync::mpsc::channel::<ParseJob>();
         std::thread::Builder::new()
-            .name("perfusiond-parse".into())
+            .name("perfusion-parse".into())
             .spawn(move || {
                 if let Err(e) = os::lower_this_thread_priority(os::INGEST_NICENESS) {
                     tracing::warn!(error = %e, "cannot lower the parsing thread's priority");

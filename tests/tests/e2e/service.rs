@@ -255,7 +255,7 @@ async fn a_cycle_reads_and_writes_below_the_threads_that_answer() {
         .iter()
         .filter(|(name, _)| {
             [
-                "perfusiond-pars",
+                "perfusion-parse",
                 "thrd-tantivy-in",
                 "merge_thread",
                 "segment_updater",
@@ -264,7 +264,7 @@ async fn a_cycle_reads_and_writes_below_the_threads_that_answer() {
             .any(|prefix| name.starts_with(prefix))
         })
         .collect();
-    for needed in ["perfusiond-pars", "thrd-tantivy-in", "merge_thread"] {
+    for needed in ["perfusion-parse", "thrd-tantivy-in", "merge_thread"] {
         assert!(
             background.iter().any(|(name, _)| name.starts_with(needed)),
             "no {needed} thread in {threads:?}"
