@@ -5,6 +5,9 @@
 //! These are the only two foreign calls in the project, which otherwise
 //! forbids `unsafe`. Neither takes a pointer or has a precondition a
 //! caller could break. Off Linux with glibc both do nothing.
+//!
+//! The e2e test `a_cycle_reads_and_writes_below_the_threads_that_answer`
+//! checks that a cycle's threads, and those they start, run lowered.
 
 /// How much lower than serving the threads that read and index sources
 /// run (a nice value). At 10 they get about a tenth of a contended core
@@ -63,38 +66,4 @@ pub fn lower_this_thread_priority(niceness: i32) -> std::io::Result<()> {
 #[cfg(not(target_os = "linux"))]
 pub fn lower_this_thread_priority(_niceness: i32) -> std::io::Result<()> {
     Ok(())
-}
-
-#[cfg(all(test, target_os = "linux"))]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_lowered_thread_runs_at_its_niceness_and_its_children_inherit_it() {
-        fn niceness_of_this_thread() -> i32 {
-            let stat = std::fs::read_to_string("/proc/thread-self/stat").expect("stat");
-            // Field 19 is the nice value; fields start after the ")" that
-            // closes the command name.
-            let after = stat.rsplit_once(')').expect("comm").1;
-            after
-                .split_whitespace()
-                .nth(16)
-                .expect("nice")
-                .parse()
-                .expect("a number")
-        }
-        let (own, child) = std::thread::spawn(|| {
-            let before = niceness_of_this_thread();
-            lower_this_thread_priority(before + 3).expect("lowering is allowed");
-            let own = niceness_of_this_thread() - before;
-            let child = std::thread::spawn(niceness_of_this_thread)
-                .join()
-                .expect("child")
-                - before;
-            (own, child)
-        })
-        .join()
-        .expect("thread");
-        assert_eq!((own, child), (3, 3));
-    }
 }
