@@ -311,16 +311,21 @@ pub struct Memory {
     pub threads: u32,
 }
 
+/// The fields of a /proc/.../stat file from its 3rd (the state) on: the
+/// ones after the command name, which is in parentheses. Empty when the
+/// file cannot be read.
+fn stat_fields(stat_path: &str) -> Vec<String> {
+    let Ok(stat) = std::fs::read_to_string(stat_path) else {
+        return Vec::new();
+    };
+    stat.rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
 /// User plus system CPU time from a /proc/.../stat file.
 pub fn cpu_time_of(stat_path: &str) -> Duration {
-    let Ok(stat) = std::fs::read_to_string(stat_path) else {
-        return Duration::ZERO;
-    };
-    // The fields after the command name, which is in parentheses.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
+    let fields = stat_fields(stat_path);
     let ticks = |i: usize| {
         fields
             .get(i)
@@ -329,4 +334,10 @@ pub fn cpu_time_of(stat_path: &str) -> Duration {
     };
     // utime and stime; USER_HZ is 100 on Linux.
     Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}
+
+/// The nice value (the 19th field) of a process or thread from its
+/// /proc/.../stat file.
+pub fn niceness_of(stat_path: &str) -> Option<i32> {
+    stat_fields(stat_path).get(16)?.parse().ok()
 }

@@ -3,6 +3,7 @@
 //! and refreshing a source on demand.
 
 use perfusion_proto::v1 as pb;
+use perfusion_tests::process::niceness_of;
 use tonic::Code;
 
 use super::{daemon_on_fixtures, search};
@@ -228,13 +229,9 @@ async fn the_daemon_stops_cleanly() {
 /// calendar downloads, not the other way round.
 #[tokio::test]
 async fn a_cycle_reads_and_writes_below_the_threads_that_answer() {
-    /// A thread's nice value: the 19th field of its stat, counted from
-    /// the 3rd, which starts after the ")" that closes its name.
     fn niceness(task: &std::path::Path) -> i32 {
-        let stat = std::fs::read_to_string(task.join("stat")).expect("stat");
-        let fields = stat.rsplit_once(')').expect("name").1;
-        let nice = fields.split_whitespace().nth(16).expect("nice");
-        nice.parse().expect("a number")
+        let stat = task.join("stat");
+        niceness_of(&stat.to_string_lossy()).expect("a thread's nice value")
     }
     let (_server, daemon) = daemon_on_fixtures().await;
     assert!(
