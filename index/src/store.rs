@@ -157,11 +157,23 @@ impl IndexStore {
         Ok(serde_json::from_str(json)?)
     }
 
+    /// The item a stored record shows.
     pub(crate) fn item_of(&self, doc: &TantivyDocument) -> Result<Item, IndexError> {
-        let json = doc
-            .get_first(self.fields.doc)
+        Ok(serde_json::from_str(self.item_json_of(doc)?)?)
+    }
+
+    /// The item a stored record shows, in JSON.
+    pub(crate) fn item_json_of<'d>(&self, doc: &'d TantivyDocument) -> Result<&'d str, IndexError> {
+        doc.get_first(self.fields.doc)
             .and_then(|v| v.as_str())
-            .ok_or(IndexError::Corrupt("a document without its item"))?;
-        Ok(serde_json::from_str(json)?)
+            .ok_or(IndexError::Corrupt("a document without its item"))
+    }
+
+    /// The id of a stored record.
+    pub(crate) fn id_of(&self, doc: &TantivyDocument) -> Result<String, IndexError> {
+        doc.get_first(self.fields.id)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+            .ok_or(IndexError::Corrupt("a document without its id"))
     }
 }

@@ -21,7 +21,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use tantivy::collector::TopDocs;
+use tantivy::collector::DocSetCollector;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, IndexWriter, TantivyDocument, Term};
@@ -72,12 +72,34 @@ pub struct UpsertStats {
 }
 
 /// A record: its id, its listings, and the item it showed before this
-/// write (none for a new record).
+/// write.
 #[derive(Clone)]
 struct Record {
     id: String,
     listings: Vec<Listing>,
-    shown: Option<Item>,
+    shown: Shown,
+}
+
+/// The item a record showed before this write.
+#[derive(Clone)]
+enum Shown {
+    /// None: a new record.
+    Nothing,
+    /// Written since the last commit.
+    Item(Box<Item>),
+    /// As stored, in JSON: read only when the record is written again. Most
+    /// records the writer reads are merge candidates that do not match.
+    Stored(String),
+}
+
+impl Shown {
+    fn into_item(self) -> Result<Option<Item>, IndexError> {
+        match self {
+            Shown::Nothing => Ok(None),
+            Shown::Item(item) => Ok(Some(*item)),
+            Shown::Stored(json) => Ok(Some(serde_json::from_str(&json)?)),
+        }
+    }
 }
 
 /// The index's single writer.
@@ -167,7 +189,7 @@ impl Writer {
                             let record = Record {
                                 id: item.id.clone(),
                                 listings: vec![Listing::new(item)],
-                                shown: None,
+                                shown: Shown::Nothing,
                             };
                             self.write(record, now, &mut stats)?;
                         }
@@ -313,7 +335,7 @@ impl Writer {
             let rest = std::mem::replace(&mut record.listings, vec![moved]);
             self.write(record, now, stats)?;
             let rest_id = rest[0].item.id.clone();
-            let previous = self.record(&rest_id)?.and_then(|r| r.shown);
+            let previous = self.record(&rest_id)?.map_or(Shown::Nothing, |r| r.shown);
             let rest = Record {
                 id: rest_id,
                 listings: rest,
@@ -324,7 +346,9 @@ impl Writer {
         } else {
             let mut ignored = UpsertStats::default();
             self.write(record, now, &mut ignored)?;
-            let previous = self.record(&moved.item.id)?.and_then(|r| r.shown);
+            let previous = self
+                .record(&moved.item.id)?
+                .map_or(Shown::Nothing, |r| r.shown);
             let alone = Record {
                 id: moved.item.id.clone(),
                 listings: vec![moved],
@@ -343,12 +367,12 @@ impl Writer {
         stats: &mut UpsertStats,
     ) -> Result<(), IndexError> {
         let mut item = merge::combine(&record.id, &record.listings);
-        match &record.shown {
+        match record.shown.into_item()? {
             Some(previous) => {
                 item.first_seen = item.first_seen.min(previous.first_seen);
                 item.revision = previous.revision;
                 item.modified = previous.modified;
-                if item.calendar_fields_differ(previous) {
+                if item.calendar_fields_differ(&previous) {
                     item.revision += 1;
                     item.modified = now;
                     stats.changed += 1;
@@ -434,7 +458,7 @@ impl Writer {
         Some(Record {
             id: id.to_owned(),
             listings: listings.clone(),
-            shown: Some(shown.clone()),
+            shown: Shown::Item(Box::new(shown.clone())),
         })
     }
 
@@ -515,24 +539,28 @@ impl Writer {
         ])
     }
 
-    /// The stored records matching a query, at most `limit`.
+    /// The stored records matching a query, at most `limit`, in index
+    /// order. Nothing is scored: the writer's lookups are exact.
     fn stored(&self, query: &dyn Query, limit: usize) -> Result<Vec<Record>, IndexError> {
         let searcher = self.store.reader.searcher();
-        let limit = limit.min(searcher.num_docs() as usize).max(1);
-        let top = searcher.search(query, &TopDocs::with_limit(limit).order_by_score())?;
-        let mut records = Vec::with_capacity(top.len());
+        let mut addresses: Vec<DocAddress> = searcher
+            .search(query, &DocSetCollector)?
+            .into_iter()
+            .collect();
+        addresses.sort_unstable();
+        addresses.truncate(limit);
+        let mut records = Vec::with_capacity(addresses.len());
         let mut read = self.read.borrow_mut();
-        for (_, address) in top {
+        for address in addresses {
             if let Some(record) = read.as_ref().and_then(|read| read.get(&address)) {
                 records.push(record.clone());
                 continue;
             }
             let doc: TantivyDocument = searcher.doc(address)?;
-            let shown = self.store.item_of(&doc)?;
             let record = Record {
-                id: shown.id.clone(),
+                id: self.store.id_of(&doc)?,
                 listings: self.store.listings_of(&doc)?,
-                shown: Some(shown),
+                shown: Shown::Stored(self.store.item_json_of(&doc)?.to_owned()),
             };
             if let Some(read) = read.as_mut() {
                 read.insert(address, record.clone());
