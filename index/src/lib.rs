@@ -12,6 +12,7 @@ mod merge;
 pub mod model;
 mod schema;
 mod search;
+mod stems;
 mod store;
 mod writer;
 
