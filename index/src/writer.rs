@@ -512,8 +512,12 @@ impl Writer {
                 .filter(|l| !l.withdrawn() && merge::same_event(item, &l.item))
                 .map(|l| merge::likeness(item, &l.item))
                 .reduce(f64::max);
+            // Of equally likely records, the one with the smallest id: the
+            // same pages give the same items however the index is laid out.
             if let Some(likeness) = likeness
-                && best.as_ref().is_none_or(|(best, _)| likeness > *best)
+                && best.as_ref().is_none_or(|(best, chosen)| {
+                    likeness > *best || (likeness == *best && record.id < chosen.id)
+                })
             {
                 best = Some((likeness, record));
             }

@@ -240,6 +240,52 @@ fn an_event_that_could_join_two_records_joins_the_likelier() {
 }
 
 #[test]
+fn an_event_as_like_two_records_joins_the_one_with_the_smaller_id() {
+    // ELSO lists its Berlin course twice for the same days (two groups of
+    // trainees). EuroELSO's announcement is as like either, so it joins the
+    // record with the smaller id, whichever ELSO listed first and whether
+    // or not ELSO's read was committed before: the same pages give the
+    // same items.
+    let course = |source: &str, org: &str, id: &str| {
+        let mut item = listed(source, org, "Adult ECMO Course", "2025-03-10", "2025-03-12");
+        item.kind = ItemKind::Course;
+        item.id = id.into();
+        item
+    };
+    for elso_order in [["elso-b", "elso-a"], ["elso-a", "elso-b"]] {
+        for same_commit in [false, true] {
+            let store = IndexStore::open_in_ram().unwrap();
+            let mut w = store.writer().unwrap();
+            let elso = elso_order
+                .map(|id| course("elso-courses", "ELSO", id))
+                .to_vec();
+            let euroelso = vec![course("euroelso-courses", "EuroELSO", "euroelso-1")];
+            let now = at("2025-01-01T00:00:00Z");
+            w.replace_source("elso-courses", elso, now).unwrap();
+            if !same_commit {
+                w.commit().unwrap();
+            }
+            w.replace_source("euroelso-courses", euroelso, now).unwrap();
+            w.commit().unwrap();
+            let items = shown(&store);
+            let mut by_id: Vec<(&str, Vec<&str>)> = items
+                .iter()
+                .map(|i| (i.id.as_str(), i.source_ids().collect()))
+                .collect();
+            by_id.sort();
+            assert_eq!(
+                by_id,
+                [
+                    ("elso-a", vec!["elso-courses", "euroelso-courses"]),
+                    ("elso-b", vec!["elso-courses"]),
+                ],
+                "ELSO's order {elso_order:?}, same commit: {same_commit}"
+            );
+        }
+    }
+}
+
+#[test]
 fn an_item_missing_twice_in_a_row_is_withdrawn_and_comes_back_when_listed_again() {
     let store = IndexStore::open_in_ram().unwrap();
     let mut w = store.writer().unwrap();
