@@ -4,8 +4,10 @@
 //!
 //! It serves a synthetic federation of N items (see `synth`) from a web
 //! server on 127.0.0.1, ingests it through the daemon's real pipeline into
-//! an index in a data dir (or reuses the one a previous run built), then
-//! starts the `perfusiond` binary on that index as a separate process and:
+//! an index in a data dir (or reuses the one a previous run built), times
+//! the mix of searches straight on that index in this process, each one
+//! computed (what a search costs the index, without gRPC), then starts the
+//! `perfusiond` binary on that index as a separate process and:
 //!
 //! - times spawn to SERVING on the gRPC health check, several times;
 //! - drives `Search` with a realistic query mix at several concurrencies
@@ -170,6 +172,12 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
 
+    // What a search costs the index alone: the mix, each search computed,
+    // in this process on one thread, before the daemon starts.
+    let alone = in_process(&data_dir.join("index"), args.seconds)?;
+    report.step("In process", 1, &alone);
+    report.shapes(&alone.outcome);
+
     // Start the daemon a few times on the existing index.
     let log = data_dir.join("perfusiond.log");
     let mut daemon = None;
@@ -304,6 +312,46 @@ async fn measured<F: std::future::Future<Output = drive::Outcome>>(
         loadgen_cores: (process::cpu_time_of("/proc/self/stat") - own_cpu).as_secs_f64() / wall,
         outcome,
     }
+}
+
+/// Runs the uncached mix ([`drive::uncached`]) straight on the index in
+/// this process, one search at a time, for `seconds`: each is computed (the
+/// mix has more searches than the index keeps answers for), and no gRPC
+/// encoding or transport is paid.
+fn in_process(index: &Path, seconds: f64) -> anyhow::Result<Step> {
+    let store = IndexStore::open(index)?;
+    let today = chrono::Utc::now().date_naive();
+    let queries = drive::uncached(&drive::mix())
+        .into_iter()
+        .map(|(shape, r)| {
+            perfusiond::grpc::convert::search_query(&r, today)
+                .map(|q| (shape, q))
+                .map_err(|status| anyhow::anyhow!("{status}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut outcome = drive::Outcome::default();
+    let cpu = process::cpu_time_of("/proc/self/stat");
+    let clock = Instant::now();
+    for (shape, q) in queries.iter().cycle() {
+        if clock.elapsed().as_secs_f64() >= seconds {
+            break;
+        }
+        let sent = Instant::now();
+        let hits = store.search_shared(q)?;
+        outcome.samples.push(drive::Sample {
+            shape: *shape,
+            latency: sent.elapsed(),
+        });
+        outcome.hits_returned += hits.items.len() as u64;
+        outcome.empty += usize::from(hits.total == 0);
+    }
+    outcome.wall = clock.elapsed();
+    let cpu = process::cpu_time_of("/proc/self/stat") - cpu;
+    Ok(Step {
+        daemon_cores: 0.0,
+        loadgen_cores: cpu.as_secs_f64() / outcome.wall.as_secs_f64().max(1e-9),
+        outcome,
+    })
 }
 
 /// Ingests the federation through the daemon's own pipeline (fetch, HTML
@@ -477,7 +525,9 @@ fn writer_only(items: &[Item], dir: &Path) -> anyhow::Result<Duration> {
         items.len() as f64 / took.as_secs_f64(),
         cpu.as_secs_f64()
     );
-    std::fs::remove_dir_all(dir)?;
+    // tantivy may still be deleting merged segments' files; the next run
+    // removes what is left before it starts.
+    let _ = std::fs::remove_dir_all(dir);
     Ok(took)
 }
 

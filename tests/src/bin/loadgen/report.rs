@@ -166,14 +166,14 @@ impl Report {
             }
         }
         for &(label, c, qps, p, errs) in &self.steps {
-            let target = if label == "Search" {
-                format!(
+            let target = match label {
+                "Search" => format!(
                     "p99 < 5 ms: {}; > 5,000/s: {}",
                     verdict(p.p99 < TARGET_P99),
                     verdict(qps > TARGET_QPS)
-                )
-            } else {
-                "(the transport's floor)".to_owned()
+                ),
+                "In process" => "(the index alone: each search computed, no gRPC)".to_owned(),
+                _ => "(the transport's floor)".to_owned(),
             };
             let errs = if errs > 0 {
                 format!(", {errs} errors")
