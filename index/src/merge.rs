@@ -68,6 +68,13 @@ impl Listing {
     pub(crate) fn merge_key(&self) -> Option<String> {
         merge_key(&self.item).filter(|_| !self.withdrawn())
     }
+
+    /// Its [`merge_key`] with its city ([`merge_place`]), while it is
+    /// listed.
+    pub(crate) fn merge_place(&self) -> Option<String> {
+        let key = self.merge_key()?;
+        Some(merge_place(&key, self.item.place.city.as_deref()))
+    }
 }
 
 /// Whether an item can be merged with another source's: only events
@@ -88,6 +95,22 @@ pub(crate) fn merge_key(item: &Item) -> Option<String> {
     let start = item.when.start.filter(|_| mergeable(item))?;
     let end = item.when.end.unwrap_or(start);
     Some(format!("{start}/{end}"))
+}
+
+/// A [`merge_key`] narrowed to a city (`2025-05-07/2025-05-09@berlin`;
+/// `...@` for no city). Two announcements naming different cities are not
+/// the same event, so an item with a city need only look at the records
+/// with its city or none: [`merge_places`].
+pub(crate) fn merge_place(key: &str, city: Option<&str>) -> String {
+    format!("{key}@{}", city.map(fold).unwrap_or_default())
+}
+
+/// The [`merge_place`]s an item with `key` and a city may join: its city's
+/// and the one of announcements without a city; `None` for an item without
+/// a city, which may join any city's.
+pub(crate) fn merge_places(key: &str, city: Option<&str>) -> Option<[String; 2]> {
+    let city = city?;
+    Some([merge_place(key, Some(city)), merge_place(key, None)])
 }
 
 /// Whether two sources' items announce the same event.

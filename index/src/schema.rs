@@ -25,7 +25,9 @@
 //!   `source` names the sources of all of them, withdrawn ones included;
 //! - `merge_key` (first and last day, for each live listing another source's
 //!   announcement of the same event could join: see [`crate::merge::merge_key`]),
-//!   so the writer finds those records with one term.
+//!   so the writer finds those records with one term, and `merge_place`, the
+//!   same key narrowed to the listing's city (see [`crate::merge::merge_place`]),
+//!   so an item with a city finds them with two.
 
 use chrono::{Datelike, NaiveDate};
 use tantivy::schema::{
@@ -74,6 +76,7 @@ pub(crate) struct Fields {
     pub listings: Field,
     pub listing_id: Field,
     pub merge_key: Field,
+    pub merge_place: Field,
 }
 
 /// Builds the schema and returns it with its fields.
@@ -119,6 +122,7 @@ pub(crate) fn build() -> (Schema, Fields) {
         listings: b.add_text_field("listings", STORED),
         listing_id: b.add_text_field("listing_id", STRING),
         merge_key: b.add_text_field("merge_key", STRING),
+        merge_place: b.add_text_field("merge_place", STRING),
     };
     (b.build(), fields)
 }
@@ -220,6 +224,9 @@ pub(crate) fn to_document(
         }
         if let Some(key) = listing.merge_key() {
             doc.add_text(f.merge_key, key);
+        }
+        if let Some(place) = listing.merge_place() {
+            doc.add_text(f.merge_place, place);
         }
     }
     doc.add_text(f.title, &item.title);

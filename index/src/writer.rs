@@ -494,7 +494,8 @@ impl Writer {
             .into_iter()
             .flatten()
             .filter_map(|id| self.pending_record(id));
-        let stored = self.stored(&self.candidates_query(&key, source), MERGE_CANDIDATES)?;
+        let query = self.candidates_query(&key, item.place.city.as_deref(), source);
+        let stored = self.stored(&query, MERGE_CANDIDATES)?;
         let stored = stored.into_iter().map(|record| self.current(record));
         let mut seen = HashSet::new();
         let mut best: Option<(f64, Record)> = None;
@@ -526,20 +527,26 @@ impl Writer {
     }
 
     /// Stored records with a live listing of another source that has the
-    /// item's days and kind of event ([`merge::merge_key`]).
-    fn candidates_query(&self, key: &str, source: &str) -> BooleanQuery {
+    /// item's days and kind of event ([`merge::merge_key`]) and, when the
+    /// item names a city, that city or none ([`merge::merge_places`]).
+    fn candidates_query(&self, key: &str, city: Option<&str>, source: &str) -> BooleanQuery {
         let f = &self.store.fields;
-        let key = Term::from_field_text(f.merge_key, key);
-        let not_source = Term::from_field_text(f.source, source);
+        let term = |field, text: &str| -> Box<dyn Query> {
+            let term = Term::from_field_text(field, text);
+            Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+        };
+        let candidates = match merge::merge_places(key, city) {
+            Some(places) => Box::new(BooleanQuery::new(
+                places
+                    .iter()
+                    .map(|place| (Occur::Should, term(f.merge_place, place)))
+                    .collect(),
+            )),
+            None => term(f.merge_key, key),
+        };
         BooleanQuery::new(vec![
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(key, IndexRecordOption::Basic)),
-            ),
-            (
-                Occur::MustNot,
-                Box::new(TermQuery::new(not_source, IndexRecordOption::Basic)),
-            ),
+            (Occur::Must, candidates),
+            (Occur::MustNot, term(f.source, source)),
         ])
     }
 

@@ -286,6 +286,66 @@ fn an_event_as_like_two_records_joins_the_one_with_the_smaller_id() {
 }
 
 #[test]
+fn an_announcement_finds_the_record_of_its_city_written_any_way_or_of_none() {
+    // CSCP's meeting is in Montréal. Another source writes "Montreal": it
+    // joins. A third in Toronto, on the same days, is another event. A
+    // fourth names no city: it could be either, and joins the record with
+    // the smaller id. Each read is committed before the next, so every
+    // lookup goes to the stored records.
+    let meeting = |source: &str, city: Option<&str>| {
+        let mut item = listed(
+            source,
+            "CSCP",
+            "CSCP 2024 Annual Meeting",
+            "2024-09-20",
+            "2024-09-22",
+        );
+        item.id = source.into();
+        item.place = match city {
+            Some(city) => Place {
+                city: Some(city.into()),
+                country_code: Some("CA".into()),
+                text: format!("{city}, Canada"),
+                ..Place::default()
+            },
+            None => Place::default(),
+        };
+        item
+    };
+    let store = IndexStore::open_in_ram().unwrap();
+    let mut w = store.writer().unwrap();
+    for (source, city) in [
+        ("cscp-events", Some("Montréal")),
+        ("perfusion-news", Some("Montreal")),
+        ("toronto-listings", Some("Toronto")),
+        ("ecmo-calendar", None),
+    ] {
+        run(
+            &mut w,
+            source,
+            vec![meeting(source, city)],
+            "2024-06-01T00:00:00Z",
+        );
+    }
+    let items = shown(&store);
+    let mut by_id: Vec<(&str, Vec<&str>)> = items
+        .iter()
+        .map(|i| (i.id.as_str(), i.source_ids().collect()))
+        .collect();
+    by_id.sort();
+    assert_eq!(
+        by_id,
+        [
+            (
+                "cscp-events",
+                vec!["cscp-events", "ecmo-calendar", "perfusion-news"]
+            ),
+            ("toronto-listings", vec!["toronto-listings"]),
+        ]
+    );
+}
+
+#[test]
 fn an_item_missing_twice_in_a_row_is_withdrawn_and_comes_back_when_listed_again() {
     let store = IndexStore::open_in_ram().unwrap();
     let mut w = store.writer().unwrap();
