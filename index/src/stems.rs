@@ -2,18 +2,21 @@
 //!
 //! Every word of every title, summary, place and organisation is stemmed
 //! when it is indexed, and again when a search highlights a summary. The
-//! words of this field are few (the same courses, cannulas and congresses
-//! in every announcement), and the Snowball stemmer costs far more than
+//! words of these announcements are few (the same courses, cannulas and
+//! congresses again and again), and the Snowball stemmer costs far more than
 //! looking a word up. So each thread remembers the stems it computed, up
-//! to [`REMEMBERED`] words, and forgets them all when full.
+//! to [`REMEMBERED`] words, and forgets them all when full: the words that
+//! come back most are soon remembered again.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 
 use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
 
-/// Words whose stems a thread keeps (a few hundred KB).
-const REMEMBERED: usize = 20_000;
+/// Words whose stems a thread keeps: at most about half a MB, on each
+/// thread that indexes or highlights (a search runs on one of tokio's
+/// blocking threads, so under many concurrent searches there are many).
+const REMEMBERED: usize = 4096;
 
 thread_local! {
     static STEMS: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
