@@ -82,6 +82,18 @@ fn shown(store: &IndexStore) -> Vec<Item> {
     store.search(&q).unwrap().items
 }
 
+/// Asserts the shown items' ids and their sources, in order of id.
+#[track_caller]
+fn assert_sources(store: &IndexStore, expected: &[(&str, Vec<&str>)], context: &str) {
+    let items = shown(store);
+    let mut by_id: Vec<(&str, Vec<&str>)> = items
+        .iter()
+        .map(|i| (i.id.as_str(), i.source_ids().collect()))
+        .collect();
+    by_id.sort();
+    assert_eq!(by_id, expected, "{context}");
+}
+
 fn run(w: &mut Writer, source: &str, items: Vec<Item>, when: &str) -> UpsertStats {
     let stats = w.replace_source(source, items, at(when)).unwrap();
     w.commit().unwrap();
@@ -222,19 +234,13 @@ fn an_event_that_could_join_two_records_joins_the_likelier() {
         let stats = w.replace_source("amsect-events", amsect, now).unwrap();
         w.commit().unwrap();
         assert_eq!(stats.merged, 1, "same commit: {same_commit}");
-        let items = shown(&store);
-        let mut by_id: Vec<(&str, Vec<&str>)> = items
-            .iter()
-            .map(|i| (i.id.as_str(), i.source_ids().collect()))
-            .collect();
-        by_id.sort();
-        assert_eq!(
-            by_id,
-            [
+        assert_sources(
+            &store,
+            &[
                 ("neonatal", vec!["elso-courses"]),
                 ("transport", vec!["amsect-events", "elso-courses"]),
             ],
-            "same commit: {same_commit}"
+            &format!("same commit: {same_commit}"),
         );
     }
 }
@@ -267,19 +273,13 @@ fn an_event_as_like_two_records_joins_the_one_with_the_smaller_id() {
             }
             w.replace_source("euroelso-courses", euroelso, now).unwrap();
             w.commit().unwrap();
-            let items = shown(&store);
-            let mut by_id: Vec<(&str, Vec<&str>)> = items
-                .iter()
-                .map(|i| (i.id.as_str(), i.source_ids().collect()))
-                .collect();
-            by_id.sort();
-            assert_eq!(
-                by_id,
-                [
+            assert_sources(
+                &store,
+                &[
                     ("elso-a", vec!["elso-courses", "euroelso-courses"]),
                     ("elso-b", vec!["elso-courses"]),
                 ],
-                "ELSO's order {elso_order:?}, same commit: {same_commit}"
+                &format!("ELSO's order {elso_order:?}, same commit: {same_commit}"),
             );
         }
     }
@@ -327,21 +327,16 @@ fn an_announcement_finds_the_record_of_its_city_written_any_way_or_of_none() {
             "2024-06-01T00:00:00Z",
         );
     }
-    let items = shown(&store);
-    let mut by_id: Vec<(&str, Vec<&str>)> = items
-        .iter()
-        .map(|i| (i.id.as_str(), i.source_ids().collect()))
-        .collect();
-    by_id.sort();
-    assert_eq!(
-        by_id,
-        [
+    assert_sources(
+        &store,
+        &[
             (
                 "cscp-events",
-                vec!["cscp-events", "ecmo-calendar", "perfusion-news"]
+                vec!["cscp-events", "ecmo-calendar", "perfusion-news"],
             ),
             ("toronto-listings", vec!["toronto-listings"]),
-        ]
+        ],
+        "",
     );
 }
 
