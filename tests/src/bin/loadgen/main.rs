@@ -149,7 +149,14 @@ async fn main() -> anyhow::Result<()> {
     let marker = format!("items={} seed={}\n", args.items, args.seed);
     let reusable = args.reuse
         && std::fs::read_to_string(data_dir.join(MARKER)).is_ok_and(|m| m == marker)
-        && data_dir.join("index").is_dir();
+        && data_dir.join("index").is_dir()
+        && holds_items(&data_dir.join("index"));
+    if args.reuse && !reusable {
+        println!(
+            "no index to reuse in {} (none yet, other --items or --seed, or one this build's schema set aside): ingesting",
+            data_dir.display()
+        );
+    }
     if reusable {
         println!("reusing the index in {}", data_dir.display());
         std::fs::write(&config_path, synth::config_text(&pages, &site.base()))?;
@@ -386,6 +393,12 @@ async fn ingest(config: &Path, data_dir: &Path, expected: usize) -> anyhow::Resu
         cpu.as_secs_f64()
     );
     Ok(took)
+}
+
+/// Whether the index in `dir` holds items this build can read: one written
+/// with an older schema is set aside on opening, leaving an empty one.
+fn holds_items(dir: &Path) -> bool {
+    IndexStore::open(dir).is_ok_and(|store| !store.is_empty())
 }
 
 /// Waits until the index's writer lock is free: the in-process daemon's
