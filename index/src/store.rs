@@ -15,7 +15,7 @@ use std::sync::Arc;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::TermQuery;
-use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term, Warmer};
 
 use crate::IndexError;
@@ -150,10 +150,7 @@ impl IndexStore {
 
     /// The listings a stored record is made of.
     pub(crate) fn listings_of(&self, doc: &TantivyDocument) -> Result<Vec<Listing>, IndexError> {
-        let json = doc
-            .get_first(self.fields.listings)
-            .and_then(|v| v.as_str())
-            .ok_or(IndexError::Corrupt("a document without its listings"))?;
+        let json = stored_text(doc, self.fields.listings, "a document without its listings")?;
         Ok(serde_json::from_str(json)?)
     }
 
@@ -164,16 +161,23 @@ impl IndexStore {
 
     /// The item a stored record shows, in JSON.
     pub(crate) fn item_json_of<'d>(&self, doc: &'d TantivyDocument) -> Result<&'d str, IndexError> {
-        doc.get_first(self.fields.doc)
-            .and_then(|v| v.as_str())
-            .ok_or(IndexError::Corrupt("a document without its item"))
+        stored_text(doc, self.fields.doc, "a document without its item")
     }
 
     /// The id of a stored record.
     pub(crate) fn id_of(&self, doc: &TantivyDocument) -> Result<String, IndexError> {
-        doc.get_first(self.fields.id)
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
-            .ok_or(IndexError::Corrupt("a document without its id"))
+        stored_text(doc, self.fields.id, "a document without its id").map(str::to_owned)
     }
+}
+
+/// The text a stored document holds in `field`; `missing` says what a
+/// document without it is.
+fn stored_text<'d>(
+    doc: &'d TantivyDocument,
+    field: Field,
+    missing: &'static str,
+) -> Result<&'d str, IndexError> {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .ok_or(IndexError::Corrupt(missing))
 }
