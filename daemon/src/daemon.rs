@@ -48,6 +48,9 @@ pub struct Daemon {
     runner: Arc<Runner>,
     metrics: Arc<Metrics>,
     cycles: watch::Sender<u64>,
+    /// The index writer's task: it ends, and lets go of the index's lock,
+    /// once the runner (and with it every handle to the writer) is gone.
+    writer: tokio::task::JoinHandle<()>,
 }
 
 impl Daemon {
@@ -70,7 +73,7 @@ impl Daemon {
             None => fetcher,
         };
         let metrics = Arc::new(Metrics::default());
-        let (index, _writer_task) = IndexHandle::spawn(&store, Arc::clone(&metrics))?;
+        let (index, writer) = IndexHandle::spawn(&store, Arc::clone(&metrics))?;
         let runner = Arc::new(Runner::new(RunnerParts {
             config: Arc::new(options.config),
             fetcher,
@@ -84,7 +87,20 @@ impl Daemon {
             runner,
             metrics,
             cycles: watch::channel(0).0,
+            writer,
         })
+    }
+
+    /// Closes the daemon: the writer commits what it was given and lets go
+    /// of the index, so that its data directory can be opened again in
+    /// this process (`perfusiond` itself simply exits). It waits for every
+    /// other holder of the runner to let go of it too.
+    pub async fn close(self) {
+        let Self { runner, writer, .. } = self;
+        drop(runner);
+        if let Err(e) = writer.await {
+            tracing::error!(error = %e, "the index writer ended badly");
+        }
     }
 
     /// The index, for reading.

@@ -194,7 +194,7 @@ async fn an_index_set_aside_is_filled_again_though_the_page_has_not_changed() {
     let daemon = Daemon::open(options.clone()).unwrap();
     daemon.run_once().await;
     assert_eq!(daemon.runner().item_count("etag0"), 6);
-    drop(daemon);
+    daemon.close().await;
     let index = data.path().join("index");
     std::fs::rename(&index, index.with_extension("old-1")).unwrap();
 
@@ -309,7 +309,10 @@ async fn a_retry_after_is_kept_even_across_a_restart() {
     let again = daemon.runner().run_source("busy0").await.unwrap();
     assert_eq!(again.skipped_until, Some(not_before));
     assert_eq!(server.seen.count("/busy/feed/"), 1, "the wait is kept");
-    drop(daemon);
+    Arc::into_inner(daemon)
+        .expect("the test holds the only daemon")
+        .close()
+        .await;
 
     let restarted = Daemon::open(options).unwrap();
     let after = restarted.runner().run_source("busy0").await.unwrap();
