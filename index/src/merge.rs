@@ -121,15 +121,17 @@ pub fn same_event(a: &Item, b: &Item) -> bool {
     if a.when.start != b.when.start || a.when.end.or(a.when.start) != b.when.end.or(b.when.start) {
         return false;
     }
+    !places_conflict(a, b) && similar_titles(&a.title, &b.title)
+}
+
+/// Whether two items name different cities or different countries. An
+/// item that names none conflicts with no place.
+pub(crate) fn places_conflict(a: &Item, b: &Item) -> bool {
     let differ = |x: &Option<String>, y: &Option<String>| match (x, y) {
         (Some(x), Some(y)) => fold(x) != fold(y),
         _ => false,
     };
-    if differ(&a.place.city, &b.place.city) || differ(&a.place.country_code, &b.place.country_code)
-    {
-        return false;
-    }
-    similar_titles(&a.title, &b.title)
+    differ(&a.place.city, &b.place.city) || differ(&a.place.country_code, &b.place.country_code)
 }
 
 /// How alike two announcements of the same event are, to choose between

@@ -321,10 +321,12 @@ impl Writer {
             .filter(|(n, l)| *n != at && !l.withdrawn())
             .map(|(_, l)| l)
             .collect();
+        let changed = &record.listings[at].item;
         let still_one = others.is_empty()
-            || others
-                .iter()
-                .any(|o| merge::same_event(&record.listings[at].item, &o.item));
+            || (others.iter().any(|o| merge::same_event(changed, &o.item))
+                && !others
+                    .iter()
+                    .any(|o| merge::places_conflict(changed, &o.item)));
         if still_one {
             return self.write(record, now, stats);
         }
@@ -507,10 +509,15 @@ impl Writer {
             {
                 continue;
             }
-            let likeness = record
-                .listings
-                .iter()
-                .filter(|l| !l.withdrawn() && merge::same_event(item, &l.item))
+            // The item must be like one of the record's announcements and
+            // contradict none: a record whose second announcer names no
+            // city is still in the city its first names.
+            let live = || record.listings.iter().filter(|l| !l.withdrawn());
+            if live().any(|l| merge::places_conflict(item, &l.item)) {
+                continue;
+            }
+            let likeness = live()
+                .filter(|l| merge::same_event(item, &l.item))
                 .map(|l| merge::likeness(item, &l.item))
                 .reduce(f64::max);
             // Of equally likely records, the one with the smallest id: the

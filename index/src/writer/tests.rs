@@ -285,6 +285,28 @@ fn an_event_as_like_two_records_joins_the_one_with_the_smaller_id() {
     }
 }
 
+/// CSCP's meeting in Montréal, as `source` announces it, in `city`.
+fn cscp_meeting(source: &str, city: Option<&str>) -> Item {
+    let mut item = listed(
+        source,
+        "CSCP",
+        "CSCP 2024 Annual Meeting",
+        "2024-09-20",
+        "2024-09-22",
+    );
+    item.id = source.into();
+    item.place = match city {
+        Some(city) => Place {
+            city: Some(city.into()),
+            country_code: Some("CA".into()),
+            text: format!("{city}, Canada"),
+            ..Place::default()
+        },
+        None => Place::default(),
+    };
+    item
+}
+
 #[test]
 fn an_announcement_finds_the_record_of_its_city_written_any_way_or_of_none() {
     // CSCP's meeting is in Montréal. Another source writes "Montreal": it
@@ -292,26 +314,6 @@ fn an_announcement_finds_the_record_of_its_city_written_any_way_or_of_none() {
     // fourth names no city: it could be either, and joins the record with
     // the smaller id. Each read is committed before the next, so every
     // lookup goes to the stored records.
-    let meeting = |source: &str, city: Option<&str>| {
-        let mut item = listed(
-            source,
-            "CSCP",
-            "CSCP 2024 Annual Meeting",
-            "2024-09-20",
-            "2024-09-22",
-        );
-        item.id = source.into();
-        item.place = match city {
-            Some(city) => Place {
-                city: Some(city.into()),
-                country_code: Some("CA".into()),
-                text: format!("{city}, Canada"),
-                ..Place::default()
-            },
-            None => Place::default(),
-        };
-        item
-    };
     let store = IndexStore::open_in_ram().unwrap();
     let mut w = store.writer().unwrap();
     for (source, city) in [
@@ -323,7 +325,7 @@ fn an_announcement_finds_the_record_of_its_city_written_any_way_or_of_none() {
         run(
             &mut w,
             source,
-            vec![meeting(source, city)],
+            vec![cscp_meeting(source, city)],
             "2024-06-01T00:00:00Z",
         );
     }
@@ -337,6 +339,74 @@ fn an_announcement_finds_the_record_of_its_city_written_any_way_or_of_none() {
             ("toronto-listings", vec!["toronto-listings"]),
         ],
         "",
+    );
+}
+
+#[test]
+fn an_item_in_montreal_with_a_city_less_announcer_takes_no_toronto_announcement() {
+    // The announcement that names no city joins CSCP's meeting in
+    // Montréal; the record is still in Montréal, so the one in Toronto on
+    // the same days is another event, whether the record is stored or
+    // still waiting for its commit.
+    for commit_each in [true, false] {
+        let store = IndexStore::open_in_ram().unwrap();
+        let mut w = store.writer().unwrap();
+        for (source, city) in [
+            ("cscp-events", Some("Montréal")),
+            ("ecmo-calendar", None),
+            ("toronto-listings", Some("Toronto")),
+        ] {
+            let items = vec![cscp_meeting(source, city)];
+            w.replace_source(source, items, at("2024-06-01T00:00:00Z"))
+                .unwrap();
+            if commit_each {
+                w.commit().unwrap();
+            }
+        }
+        w.commit().unwrap();
+        assert_sources(
+            &store,
+            &[
+                ("cscp-events", vec!["cscp-events", "ecmo-calendar"]),
+                ("toronto-listings", vec!["toronto-listings"]),
+            ],
+            &format!("committed after each source: {commit_each}"),
+        );
+    }
+}
+
+#[test]
+fn an_announcer_that_names_another_city_later_leaves_the_record() {
+    // ECMO Calendar first gave no city and joined the meeting in Montréal,
+    // as did Perfusion News; when it then says Toronto, it is another
+    // event, though it is still like Perfusion News' city-less listing.
+    let store = IndexStore::open_in_ram().unwrap();
+    let mut w = store.writer().unwrap();
+    for (source, city) in [
+        ("cscp-events", Some("Montréal")),
+        ("perfusion-news", None),
+        ("ecmo-calendar", None),
+    ] {
+        let items = vec![cscp_meeting(source, city)];
+        run(&mut w, source, items, "2024-06-01T00:00:00Z");
+    }
+    assert_sources(
+        &store,
+        &[(
+            "cscp-events",
+            vec!["cscp-events", "ecmo-calendar", "perfusion-news"],
+        )],
+        "before",
+    );
+    let items = vec![cscp_meeting("ecmo-calendar", Some("Toronto"))];
+    run(&mut w, "ecmo-calendar", items, "2024-06-02T00:00:00Z");
+    assert_sources(
+        &store,
+        &[
+            ("cscp-events", vec!["cscp-events", "perfusion-news"]),
+            ("ecmo-calendar", vec!["ecmo-calendar"]),
+        ],
+        "after",
     );
 }
 
