@@ -16,7 +16,8 @@
 //! - [`runner`] runs a source end to end, isolated from the others, and
 //!   [`scheduler`] runs each on its cron schedule;
 //! - [`index_task`] owns the index's single writer;
-//! - [`grpc`] serves `perfusion.v1.AggregatorService`;
+//! - [`grpc`] serves `perfusion.v1.AggregatorService`, computing searches
+//!   on the [`searchers`] threads;
 //! - [`export`] writes iCalendar and Atom, which [`http`] serves;
 //! - [`exposure`] and [`tls`] guard both servers: admin token, limits, TLS;
 //! - [`os`] gives freed memory back and runs ingest below serving.
@@ -36,6 +37,7 @@ pub mod normalize;
 pub mod os;
 pub mod runner;
 pub mod scheduler;
+pub mod searchers;
 pub mod state;
 pub mod tls;
 

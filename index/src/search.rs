@@ -136,7 +136,7 @@ impl IndexStore {
     pub fn search_shared(&self, q: &SearchQuery) -> Result<Arc<Hits>, IndexError> {
         let searcher = self.reader.searcher();
         let generation = searcher.generation().generation_id();
-        let key = format!("{q:?}");
+        let key = answer_key(q);
         if let Some(hits) = self.answers.get(generation, &key) {
             return Ok(hits);
         }
@@ -151,6 +151,14 @@ impl IndexStore {
         let hits = Arc::new(hits);
         self.answers.put(generation, key, &hits);
         Ok(hits)
+    }
+
+    /// The cached answer to `q`, if the same search was answered since the
+    /// last commit: a lookup cheap enough for the threads that serve
+    /// connections, which then need not hand the search to another thread.
+    pub fn kept_answer(&self, q: &SearchQuery) -> Option<Arc<Hits>> {
+        let generation = self.reader.searcher().generation().generation_id();
+        self.answers.get(generation, &answer_key(q))
     }
 
     fn run(
@@ -317,6 +325,11 @@ impl IndexStore {
         }
         (!words.is_empty()).then(|| Box::new(BooleanQuery::new(words)) as Box<dyn Query>)
     }
+}
+
+/// What identifies a search among the cached answers: all of it.
+fn answer_key(q: &SearchQuery) -> String {
+    format!("{q:?}")
 }
 
 mod cache;

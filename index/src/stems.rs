@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
 
 /// Words whose stems a thread keeps: at most about half a MB, on each
-/// thread that indexes or highlights (a search runs on one of tokio's
-/// blocking threads, so under many concurrent searches there are many).
+/// thread that indexes or highlights (in the daemon, the writer's thread
+/// and its few search threads).
 const REMEMBERED: usize = 4096;
 
 thread_local! {

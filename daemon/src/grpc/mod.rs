@@ -27,6 +27,7 @@ use crate::exposure::{ADMIN_TOKEN_ENV, AdminToken, Exposure, RateLimiter};
 use crate::grpc::convert::PageToken;
 use crate::metrics::Metrics;
 use crate::runner::Runner;
+use crate::searchers;
 
 /// Items a watcher's stream holds before its task waits for the client.
 const WATCH_BUFFER: usize = 64;
@@ -126,10 +127,13 @@ impl AggregatorService for AggregatorServiceImpl {
         let store = self.store.clone();
         let (offset, limit) = (query.offset, query.limit);
         let clock = std::time::Instant::now();
-        let hits = tokio::task::spawn_blocking(move || store.search_shared(&query))
-            .await
-            .map_err(internal)?
-            .map_err(internal)?;
+        let hits = match store.kept_answer(&query) {
+            Some(hits) => hits,
+            None => searchers::run(move || store.search_shared(&query))
+                .await
+                .map_err(internal)?
+                .map_err(internal)?,
+        };
         self.metrics.searched(clock.elapsed().as_secs_f64());
         let full_page = hits.items.len() == limit;
         let next_page_token = match hits.next_key {
@@ -279,7 +283,7 @@ impl AggregatorService for AggregatorServiceImpl {
                 query.ids = ids.to_vec();
                 query.limit = ids.len().max(1);
                 let store = store.clone();
-                let found = tokio::task::spawn_blocking(move || store.search(&query)).await;
+                let found = searchers::run(move || store.search(&query)).await;
                 let items = match found {
                     Ok(Ok(hits)) => hits.items,
                     Ok(Err(e)) => {
