@@ -307,6 +307,14 @@ fn cscp_meeting(source: &str, city: Option<&str>) -> Item {
     item
 }
 
+/// Each source reads its announcement of CSCP's meeting, in turn, each
+/// read committed before the next.
+fn read_meetings(w: &mut Writer, reads: &[(&str, Option<&str>)], when: &str) {
+    for (source, city) in reads {
+        run(w, source, vec![cscp_meeting(source, *city)], when);
+    }
+}
+
 #[test]
 fn an_announcement_finds_the_record_of_its_city_written_any_way_or_of_none() {
     // CSCP's meeting is in Montréal. Another source writes "Montreal": it
@@ -316,19 +324,13 @@ fn an_announcement_finds_the_record_of_its_city_written_any_way_or_of_none() {
     // lookup goes to the stored records.
     let store = IndexStore::open_in_ram().unwrap();
     let mut w = store.writer().unwrap();
-    for (source, city) in [
+    let reads = [
         ("cscp-events", Some("Montréal")),
         ("perfusion-news", Some("Montreal")),
         ("toronto-listings", Some("Toronto")),
         ("ecmo-calendar", None),
-    ] {
-        run(
-            &mut w,
-            source,
-            vec![cscp_meeting(source, city)],
-            "2024-06-01T00:00:00Z",
-        );
-    }
+    ];
+    read_meetings(&mut w, &reads, "2024-06-01T00:00:00Z");
     assert_sources(
         &store,
         &[
@@ -382,14 +384,12 @@ fn an_announcer_that_names_another_city_later_leaves_the_record() {
     // event, though it is still like Perfusion News' city-less listing.
     let store = IndexStore::open_in_ram().unwrap();
     let mut w = store.writer().unwrap();
-    for (source, city) in [
+    let reads = [
         ("cscp-events", Some("Montréal")),
         ("perfusion-news", None),
         ("ecmo-calendar", None),
-    ] {
-        let items = vec![cscp_meeting(source, city)];
-        run(&mut w, source, items, "2024-06-01T00:00:00Z");
-    }
+    ];
+    read_meetings(&mut w, &reads, "2024-06-01T00:00:00Z");
     assert_sources(
         &store,
         &[(
