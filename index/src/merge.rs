@@ -126,7 +126,7 @@ pub fn same_event(a: &Item, b: &Item) -> bool {
 
 /// Whether two items name different cities or different countries. An
 /// item that names none conflicts with no place.
-pub(crate) fn places_conflict(a: &Item, b: &Item) -> bool {
+fn places_conflict(a: &Item, b: &Item) -> bool {
     let differ = |x: &Option<String>, y: &Option<String>| match (x, y) {
         (Some(x), Some(y)) => fold(x) != fold(y),
         _ => false,
@@ -134,10 +134,28 @@ pub(crate) fn places_conflict(a: &Item, b: &Item) -> bool {
     differ(&a.place.city, &b.place.city) || differ(&a.place.country_code, &b.place.country_code)
 }
 
+/// How likely `item` announces the event of a record whose live
+/// announcements are `listed`: the best [`likeness`] of those it is the
+/// same event as, or `None` when it is none of them, or when it names
+/// another city or country than any of them (a record whose second
+/// announcer names no city is still in the city its first names).
+pub(crate) fn likeness_to_record<'a>(
+    item: &Item,
+    listed: impl Iterator<Item = &'a Item> + Clone,
+) -> Option<f64> {
+    if listed.clone().any(|l| places_conflict(item, l)) {
+        return None;
+    }
+    listed
+        .filter(|l| same_event(item, l))
+        .map(|l| likeness(item, l))
+        .reduce(f64::max)
+}
+
 /// How alike two announcements of the same event are, to choose between
 /// records an item could join: the share of their title words in common,
 /// and one more when both name the same city.
-pub(crate) fn likeness(a: &Item, b: &Item) -> f64 {
+fn likeness(a: &Item, b: &Item) -> f64 {
     let (x, y) = (title_words(&a.title), title_words(&b.title));
     let shared = x.intersection(&y).count();
     let all = x.union(&y).count().max(1);

@@ -323,10 +323,7 @@ impl Writer {
             .collect();
         let changed = &record.listings[at].item;
         let still_one = others.is_empty()
-            || (others.iter().any(|o| merge::same_event(changed, &o.item))
-                && !others
-                    .iter()
-                    .any(|o| merge::places_conflict(changed, &o.item)));
+            || merge::likeness_to_record(changed, others.iter().map(|o| &o.item)).is_some();
         if still_one {
             return self.write(record, now, stats);
         }
@@ -484,7 +481,8 @@ impl Writer {
     }
 
     /// The record of another source that announces the same event as
-    /// `item`, if any; of several, the likeliest ([`merge::likeness`]).
+    /// `item`, if any; of several, the likeliest
+    /// ([`merge::likeness_to_record`]).
     fn matching_record(&self, item: &Item) -> Result<Option<Record>, IndexError> {
         let Some(key) = merge::merge_key(item) else {
             return Ok(None);
@@ -509,17 +507,8 @@ impl Writer {
             {
                 continue;
             }
-            // The item must be like one of the record's announcements and
-            // contradict none: a record whose second announcer names no
-            // city is still in the city its first names.
-            let live = || record.listings.iter().filter(|l| !l.withdrawn());
-            if live().any(|l| merge::places_conflict(item, &l.item)) {
-                continue;
-            }
-            let likeness = live()
-                .filter(|l| merge::same_event(item, &l.item))
-                .map(|l| merge::likeness(item, &l.item))
-                .reduce(f64::max);
+            let live = record.listings.iter().filter(|l| !l.withdrawn());
+            let likeness = merge::likeness_to_record(item, live.map(|l| &l.item));
             // Of equally likely records, the one with the smallest id: the
             // same pages give the same items however the index is laid out.
             if let Some(likeness) = likeness
