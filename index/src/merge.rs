@@ -15,6 +15,13 @@
 //! course in Tampa on 3-4 November and the one on 5-6 November have the same
 //! title and stay two items.
 //!
+//! Everything else (publications, jobs, grants, deadlines, events known
+//! only to the month) has no days to go by, so its evidence is its page:
+//! two listings that link to the very same page, with titles that share
+//! most of their words, are one item. IPA's news feed and its editorial
+//! page both list "LivaNova Reports Cyberattack Compromising US Patients'
+//! Data", linking to the same article.
+//!
 //! Listings also carry the lifecycle of an announcement: a listing missing
 //! from its source's page on [`WITHDRAW_AFTER`] successful fetches in a row
 //! is withdrawn, and a record whose listings are all withdrawn shows its item
@@ -77,8 +84,9 @@ impl Listing {
     }
 }
 
-/// Whether an item can be merged with another source's: only events
-/// (courses, conferences, webinars) known to the day.
+/// Whether an item is merged with another source's by its days: events
+/// (courses, conferences, webinars) known to the day. Other items are
+/// merged by their page ([`page_key`]).
 pub fn mergeable(item: &Item) -> bool {
     matches!(
         item.kind,
@@ -87,14 +95,43 @@ pub fn mergeable(item: &Item) -> bool {
         && item.when.start.is_some()
 }
 
-/// What two items must share to be [`same_event`]: a mergeable item's
-/// first and last days (`2025-05-07/2025-05-09`). The writer indexes it for
-/// each live listing, so finding the records an item may join is one term
-/// lookup.
+/// What two items must share to be [`same_event`]: a [`mergeable`] item's
+/// first and last days (`2025-05-07/2025-05-09`); any other item's page
+/// (`page:iperfusion.org/livanova-cyberattack`, see [`page_key`]). The
+/// writer indexes it for each live listing, so finding the records an item
+/// may join is one term lookup.
 pub(crate) fn merge_key(item: &Item) -> Option<String> {
-    let start = item.when.start.filter(|_| mergeable(item))?;
+    if !mergeable(item) {
+        return page_key(&item.url).map(|page| format!("page:{page}"));
+    }
+    let start = item.when.start?;
     let end = item.when.end.unwrap_or(start);
     Some(format!("{start}/{end}"))
+}
+
+/// A web page's address as two sources may each write it: without its
+/// scheme, a `www.`, a trailing slash or a `#fragment`, its host in lower
+/// case (`https://www.iperfusion.org/livanova-cyberattack/` and
+/// `http://iperfusion.org/livanova-cyberattack` are the same page). `None`
+/// for anything but an http(s) address.
+pub(crate) fn page_key(url: &str) -> Option<String> {
+    let (scheme, rest) = url.trim().split_once("://")?;
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return None;
+    }
+    let rest = rest.split('#').next().unwrap_or_default();
+    let split = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (host, path) = rest.split_at(split);
+    let host = host.to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    if host.is_empty() {
+        return None;
+    }
+    let path = match path.split_once('?') {
+        Some((path, query)) => format!("{}?{query}", path.trim_end_matches('/')),
+        None => path.trim_end_matches('/').to_owned(),
+    };
+    Some(format!("{host}{path}"))
 }
 
 /// A [`merge_key`] narrowed to a city (`2025-05-07/2025-05-09@berlin`;
@@ -113,15 +150,18 @@ pub(crate) fn merge_places(key: &str, city: Option<&str>) -> Option<[String; 2]>
     Some([merge_place(key, Some(city)), merge_place(key, None)])
 }
 
-/// Whether two sources' items announce the same event.
+/// Whether two sources' items announce the same event (or list the same
+/// page): the same [`merge_key`], no conflicting place, alike titles.
 pub fn same_event(a: &Item, b: &Item) -> bool {
-    if !mergeable(a) || !mergeable(b) {
-        return false;
-    }
-    if a.when.start != b.when.start || a.when.end.or(a.when.start) != b.when.end.or(b.when.start) {
-        return false;
-    }
-    !places_conflict(a, b) && similar_titles(&a.title, &b.title)
+    let same_key = match (mergeable(a), mergeable(b)) {
+        (true, true) => {
+            a.when.start == b.when.start
+                && a.when.end.or(a.when.start) == b.when.end.or(b.when.start)
+        }
+        (false, false) => page_key(&a.url).is_some_and(|page| page_key(&b.url) == Some(page)),
+        _ => false,
+    };
+    same_key && !places_conflict(a, b) && similar_titles(&a.title, &b.title)
 }
 
 /// Whether two items name different cities or different countries. An

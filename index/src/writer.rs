@@ -494,8 +494,21 @@ impl Writer {
             .into_iter()
             .flatten()
             .filter_map(|id| self.pending_record(id));
-        let query = self.candidates_query(&key, item.place.city.as_deref(), source);
-        let stored = self.stored(&query, MERGE_CANDIDATES)?;
+        // Most items share their key with no stored record (an article's
+        // page, an event's days nobody else announces): one look at each
+        // segment's terms says so, without running the query.
+        let any_stored = self
+            .store
+            .reader
+            .searcher()
+            .doc_freq(&Term::from_field_text(self.store.fields.merge_key, &key))?
+            > 0;
+        let stored = if any_stored {
+            let query = self.candidates_query(&key, item.place.city.as_deref(), source);
+            self.stored(&query, MERGE_CANDIDATES)?
+        } else {
+            Vec::new()
+        };
         let stored = stored.into_iter().map(|record| self.current(record));
         let mut seen = HashSet::new();
         let mut best: Option<(f64, Record)> = None;

@@ -194,7 +194,7 @@ fn accents_and_ordinals_do_not_tell_events_apart() {
 }
 
 #[test]
-fn deadlines_grants_and_month_dates_are_never_merged() {
+fn deadlines_grants_and_month_dates_on_two_pages_stay_apart() {
     let mut a = listed(
         "a",
         "ELSO",
@@ -204,8 +204,10 @@ fn deadlines_grants_and_month_dates_are_never_merged() {
         "",
     );
     a.kind = ItemKind::Grant;
+    a.url = "https://www.elso.org/grants/research".into();
     let mut b = a.clone();
     b.sources[0].source_id = "b".into();
+    b.url = "https://www.elso.org/news/research-grant-2021".into();
     assert!(!same_event(&a, &b));
     let mut c = listed(
         "a",
@@ -216,9 +218,93 @@ fn deadlines_grants_and_month_dates_are_never_merged() {
         "",
     );
     c.when.precision = DatePrecision::Month;
+    c.url = "https://www.elso.org/swaac".into();
     let mut d = c.clone();
     d.sources[0].source_id = "b".into();
+    d.url = "https://swaac-elso.org/".into();
     assert!(!same_event(&c, &d));
+    // On one page, they are one item.
+    d.url = "https://elso.org/swaac/".into();
+    assert!(same_event(&c, &d));
+}
+
+/// IPA's news feed and its editorial page, as each lists the article.
+fn ipa_article(source: &str, url: &str, posted: &str) -> Item {
+    let mut item = listed(
+        source,
+        "IPA",
+        "LivaNova Reports Cyberattack Compromising US Patients\u{2019} Data",
+        "2024-02-20",
+        "2024-02-20",
+        "",
+    );
+    item.kind = ItemKind::Publication;
+    item.when = When::default();
+    item.posted = Some(at(posted));
+    item.url = url.into();
+    item
+}
+
+#[test]
+fn one_article_in_two_of_an_organisations_lists_is_one_item() {
+    let news = ipa_article(
+        "ipa-news",
+        "https://iperfusion.org/livanova-cyberattack/",
+        "2024-02-20T16:10:37Z",
+    );
+    let editorial = ipa_article(
+        "ipa-editorial",
+        "http://www.iperfusion.org/livanova-cyberattack#comments",
+        "2024-02-20T00:00:00Z",
+    );
+    assert!(same_event(&news, &editorial));
+    let item = combine(
+        "r",
+        &[Listing::new(news.clone()), Listing::new(editorial.clone())],
+    );
+    let sources: Vec<&str> = item.sources.iter().map(|s| s.source_id.as_str()).collect();
+    assert_eq!(sources.len(), 2, "{sources:?}");
+    assert!(sources.contains(&"ipa-news") && sources.contains(&"ipa-editorial"));
+    assert_eq!(item.posted, Some(at("2024-02-20T00:00:00Z")));
+
+    // Another article on the same site, or another page with the title.
+    let mut other = editorial.clone();
+    other.title = "Perfusion Measures and Outcomes (PERForm) Registry: First Annual Report".into();
+    assert!(!same_event(&news, &other));
+    let mut elsewhere = editorial;
+    elsewhere.url = "https://iperfusion.org/livanova-cyberattack/comments/".into();
+    assert!(!same_event(&news, &elsewhere));
+}
+
+#[test]
+fn items_of_a_page_without_links_of_their_own_stay_apart() {
+    // A listing page whose items all link to the page itself.
+    let page = "https://www.amsect.org/page/upcoming-meetings";
+    let mut a = ipa_article("amsect-a", page, "2026-01-05T00:00:00Z");
+    a.title = "AmSECT Quality and Outcomes Webinar Series".into();
+    let mut b = ipa_article("amsect-b", page, "2026-01-05T00:00:00Z");
+    b.title = "AmSECT Fellowship Application Deadline".into();
+    assert!(!same_event(&a, &b));
+}
+
+#[test]
+fn a_page_is_the_same_page_written_either_way() {
+    for (a, b) in [
+        ("https://www.Example.org/a/b/", "http://example.org/a/b"),
+        (
+            "https://example.org/a?p=12",
+            "https://example.org/a/?p=12#top",
+        ),
+        ("https://example.org", "https://example.org/"),
+    ] {
+        assert_eq!(page_key(a), page_key(b), "{a} and {b}");
+    }
+    assert_ne!(
+        page_key("https://example.org/a?p=12"),
+        page_key("https://example.org/a?p=13")
+    );
+    assert_eq!(page_key("mailto:events@example.org"), None);
+    assert_eq!(page_key(""), None);
 }
 
 #[test]

@@ -729,3 +729,58 @@ fn an_item_read_again_unchanged_is_not_rewritten_until_its_last_seen_is_a_day_ol
     assert_eq!(item.last_seen, at("2022-01-02T09:00:00Z"));
     assert_eq!(shown(&store).len(), 1);
 }
+
+/// An IPA article as one of IPA's lists gives it: no dates, a page of its
+/// own.
+fn ipa_article(source: &str, title: &str, url: &str) -> Item {
+    let mut item = listed(source, "IPA", title, "2024-02-20", "2024-02-20");
+    item.id = format!("{source}:{url}");
+    item.kind = ItemKind::Publication;
+    item.when = When::default();
+    item.place = Place::default();
+    item.url = url.into();
+    item
+}
+
+#[test]
+fn an_article_in_an_organisations_feed_and_on_its_page_is_shown_once() {
+    let store = IndexStore::open_in_ram().unwrap();
+    let mut w = store.writer().unwrap();
+    let livanova = "LivaNova Reports Cyberattack Compromising US Patients\u{2019} Data";
+    let news = ipa_article(
+        "ipa-news",
+        livanova,
+        "https://iperfusion.org/livanova-cyberattack/",
+    );
+    run(
+        &mut w,
+        "ipa-news",
+        vec![news.clone()],
+        "2024-03-01T00:00:00Z",
+    );
+    let editorials = vec![
+        ipa_article(
+            "ipa-editorial",
+            livanova,
+            "https://www.iperfusion.org/livanova-cyberattack",
+        ),
+        ipa_article(
+            "ipa-editorial",
+            "Perfusion Measures and Outcomes (PERForm) Registry: First Annual Report",
+            "https://iperfusion.org/perform-registry-first-annual-report/",
+        ),
+    ];
+    let stats = run(&mut w, "ipa-editorial", editorials, "2024-03-01T00:00:00Z");
+    assert_eq!(stats.merged, 1);
+    assert_sources(
+        &store,
+        &[
+            (
+                "ipa-editorial:https://iperfusion.org/perform-registry-first-annual-report/",
+                vec!["ipa-editorial"],
+            ),
+            (news.id.as_str(), vec!["ipa-editorial", "ipa-news"]),
+        ],
+        "the article both lists give is one item, kept under the id it was first shown with",
+    );
+}
