@@ -165,6 +165,13 @@ impl Report {
                 );
             }
         }
+        if let Some(m) = self.memory_after.or(self.memory_serving) {
+            println!(
+                "| resident memory at its peak, from the start through the last step (the kernel's VmHWM, mapped files included) | {} | < 150 MB: {} |",
+                mb(m.hwm),
+                verdict(m.hwm < TARGET_RSS)
+            );
+        }
         for &(label, c, qps, p, errs) in &self.steps {
             let target = match label {
                 "Search" => format!(
