@@ -23,8 +23,9 @@
 //! - `listings` (stored JSON) and `listing_id`: every source's announcement
 //!   the item is made of (see [`crate::merge`]), found by its own id;
 //!   `source` names the sources of all of them, withdrawn ones included;
-//! - `merge_key` (first and last day, for each live listing another source's
-//!   announcement of the same event could join: see [`crate::merge::merge_key`]),
+//! - `merge_key` (an event's first and last day, or another item's page, for
+//!   each live listing another source's announcement of the same event could
+//!   join: see [`crate::merge::merge_key`]),
 //!   so the writer finds those records with one term, and `merge_place`, the
 //!   same key narrowed to the listing's city (see [`crate::merge::merge_place`]),
 //!   so an item with a city finds them with two.
