@@ -18,7 +18,8 @@
 //! Everything else (publications, jobs, grants, deadlines, events known
 //! only to the month) has no days to go by, so its evidence is its page:
 //! two listings that link to the very same page, with titles that share
-//! most of their words, are one item. IPA's news feed and its editorial
+//! most of their words (and the same dates, when both have dates: a page
+//! may list each year's edition under one title), are one item. IPA's news feed and its editorial
 //! page both list "LivaNova Reports Cyberattack Compromising US Patients'
 //! Data", linking to the same article.
 //!
@@ -158,7 +159,14 @@ pub fn same_event(a: &Item, b: &Item) -> bool {
             a.when.start == b.when.start
                 && a.when.end.or(a.when.start) == b.when.end.or(b.when.start)
         }
-        (false, false) => page_key(&a.url).is_some_and(|page| page_key(&b.url) == Some(page)),
+        // A page may list the editions of a yearly event under one title:
+        // items with dates are one item only on the same dates.
+        (false, false) => {
+            page_key(&a.url).is_some_and(|page| page_key(&b.url) == Some(page))
+                && (a.when.start.is_none()
+                    || b.when.start.is_none()
+                    || (a.when.start == b.when.start && a.when.end == b.when.end))
+        }
         _ => false,
     };
     same_key && !places_conflict(a, b) && similar_titles(&a.title, &b.title)

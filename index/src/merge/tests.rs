@@ -226,6 +226,10 @@ fn deadlines_grants_and_month_dates_on_two_pages_stay_apart() {
     // On one page, they are one item.
     d.url = "https://elso.org/swaac/".into();
     assert!(same_event(&c, &d));
+    // Unless their dates differ: the page lists the event of each year.
+    d.when.start = Some(day("2025-02-01"));
+    d.when.end = Some(day("2025-02-28"));
+    assert!(!same_event(&c, &d));
 }
 
 /// IPA's news feed and its editorial page, as each lists the article.
