@@ -18,10 +18,10 @@
 //! Everything else (publications, jobs, grants, deadlines, events known
 //! only to the month) has no days to go by, so its evidence is its page:
 //! two listings that link to the very same page, with titles that share
-//! most of their words (and the same dates, when both have dates: a page
-//! may list each year's edition under one title), are one item. IPA's news feed and its editorial
-//! page both list "LivaNova Reports Cyberattack Compromising US Patients'
-//! Data", linking to the same article.
+//! most of their words, are one item (if both have dates, only on the same
+//! dates: a page may list each year's edition under one title). IPA's news
+//! feed and its editorial page both list "LivaNova Reports Cyberattack
+//! Compromising US Patients' Data", linking to the same article.
 //!
 //! Listings also carry the lifecycle of an announcement: a listing missing
 //! from its source's page on [`WITHDRAW_AFTER`] successful fetches in a row
