@@ -154,18 +154,15 @@ pub(crate) fn merge_places(key: &str, city: Option<&str>) -> Option<[String; 2]>
 /// Whether two sources' items announce the same event (or list the same
 /// page): the same [`merge_key`], no conflicting place, alike titles.
 pub fn same_event(a: &Item, b: &Item) -> bool {
+    let same_dates =
+        a.when.start == b.when.start && a.when.end.or(a.when.start) == b.when.end.or(b.when.start);
     let same_key = match (mergeable(a), mergeable(b)) {
-        (true, true) => {
-            a.when.start == b.when.start
-                && a.when.end.or(a.when.start) == b.when.end.or(b.when.start)
-        }
+        (true, true) => same_dates,
         // A page may list the editions of a yearly event under one title:
         // items with dates are one item only on the same dates.
         (false, false) => {
             page_key(&a.url).is_some_and(|page| page_key(&b.url) == Some(page))
-                && (a.when.start.is_none()
-                    || b.when.start.is_none()
-                    || (a.when.start == b.when.start && a.when.end == b.when.end))
+                && (a.when.start.is_none() || b.when.start.is_none() || same_dates)
         }
         _ => false,
     };
