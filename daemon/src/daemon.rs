@@ -55,7 +55,10 @@ pub struct Daemon {
 
 impl Daemon {
     /// Opens the index and the sources' states, and starts the writer.
+    /// Sets the process's allocator to give large buffers back at once
+    /// ([`os::keep_large_buffers_off_the_heap`](crate::os::keep_large_buffers_off_the_heap)).
     pub fn open(options: Options) -> anyhow::Result<Self> {
+        crate::os::keep_large_buffers_off_the_heap();
         let (store, states) = match &options.data_dir {
             Some(dir) => (
                 IndexStore::open(&dir.join("index"))
