@@ -5,10 +5,11 @@
 //! answers each. It runs on a blocking thread, so tantivy's writes never
 //! stall the async runtime and never contend for the writer's lock, and
 //! below the serving threads' priority, so they never slow searches down
-//! more than an idle core allows.
+//! more than an idle core allows. When a cycle ends, the runner asks it to
+//! merge the segments the cycle's commits added into one.
 
 use chrono::{DateTime, Utc};
-use perfusion_index::{IndexError, IndexStore, Item, UpsertStats};
+use perfusion_index::{IndexError, IndexStore, Item, UpsertStats, Writer};
 use std::sync::Arc;
 
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -30,27 +31,23 @@ enum Write {
     Unchanged(String),
 }
 
+/// A source's items to write, and who waits for the outcome.
+struct Upsert {
+    write: Write,
+    items: Vec<Item>,
+    now: DateTime<Utc>,
+    reply: oneshot::Sender<Result<UpsertStats, IndexError>>,
+}
+
 enum Command {
-    Upsert {
-        write: Write,
-        items: Vec<Item>,
-        now: DateTime<Utc>,
-        reply: oneshot::Sender<Result<UpsertStats, IndexError>>,
-    },
+    Upsert(Upsert),
+    /// Merge the index's segments into one: sent when a cycle has ended.
+    MergeSegments,
 }
 
 /// A batch stops taking sources once it holds this many items: until its
 /// commit, the writer keeps every record it wrote in memory.
 const BATCH_ITEMS: usize = 10_000;
-
-impl Command {
-    /// The items it writes.
-    fn len(&self) -> usize {
-        match self {
-            Command::Upsert { items, .. } => items.len(),
-        }
-    }
-}
 
 /// How many commits a watcher may fall behind before it misses some.
 const WATCH_BACKLOG: usize = 256;
@@ -98,7 +95,7 @@ impl IndexHandle {
             if let Err(e) = os::lower_this_thread_priority(os::INGEST_NICENESS) {
                 tracing::warn!(error = %e, "cannot lower the index writer's priority");
             }
-            let mut writer = match store.writer() {
+            let writer = match store.writer() {
                 Ok(writer) => {
                     let _ = opened.send(Ok(()));
                     writer
@@ -108,60 +105,40 @@ impl IndexHandle {
                     return;
                 }
             };
+            metrics.segments(store.segment_count());
+            let mut task = Task {
+                store,
+                writer: Some(writer),
+                metrics,
+                announce,
+            };
             while let Some(first) = rx.blocking_recv() {
                 // Every batch already waiting is written before one commit:
                 // a commit costs far more than a source's items, and a
                 // cycle's sources arrive together.
                 let clock = std::time::Instant::now();
-                let mut items = first.len();
-                let mut batch = vec![first];
-                while batch.len() < QUEUE && items < BATCH_ITEMS {
-                    match rx.try_recv() {
-                        Ok(next) => {
-                            items += next.len();
-                            batch.push(next);
+                let mut batch = Vec::new();
+                let mut items = 0;
+                let mut merge = false;
+                let mut next = Some(first);
+                while let Some(command) = next.take() {
+                    match command {
+                        Command::Upsert(upsert) => {
+                            items += upsert.items.len();
+                            batch.push(upsert);
                         }
-                        Err(_) => break,
+                        Command::MergeSegments => merge = true,
+                    }
+                    if batch.len() < QUEUE && items < BATCH_ITEMS {
+                        next = rx.try_recv().ok();
                     }
                 }
-                let mut written = Vec::with_capacity(batch.len());
-                for Command::Upsert {
-                    write,
-                    items,
-                    now,
-                    reply,
-                } in batch
-                {
-                    let result = match &write {
-                        Write::Upsert => writer.upsert(items, now),
-                        Write::Read(source) => writer.replace_source(source, items, now),
-                        Write::Unchanged(source) => writer.source_unchanged(source, now),
-                    };
-                    written.push((reply, result));
+                if !batch.is_empty() {
+                    task.write(batch);
+                    task.metrics.committed(clock.elapsed().as_secs_f64());
                 }
-                let committed = writer.commit();
-                metrics.committed(clock.elapsed().as_secs_f64());
-                match committed {
-                    Ok(fresh) => {
-                        if !fresh.is_empty() {
-                            // No watcher is fine; a slow one lags, it
-                            // never holds the writer up.
-                            let _ = announce.send(Arc::new(fresh));
-                        }
-                        for (reply, result) in written {
-                            if let Err(e) = &result {
-                                tracing::error!(error = %e, "index write failed");
-                            }
-                            let _ = reply.send(result);
-                        }
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "index commit failed");
-                        let why = e.to_string();
-                        for (reply, _) in written {
-                            let _ = reply.send(Err(IndexError::Commit(why.clone())));
-                        }
-                    }
+                if merge {
+                    task.merge_segments();
                 }
             }
         });
@@ -208,6 +185,14 @@ impl IndexHandle {
             .await
     }
 
+    /// Asks the writer to merge the index's segments into one once the
+    /// writes already sent are done (see [`Writer::merge_segments`]); does
+    /// not wait for it. Skipped when the writer has a full queue: the next
+    /// cycle's end asks again.
+    pub fn merge_segments(&self) {
+        let _ = self.tx.try_send(Command::MergeSegments);
+    }
+
     async fn send(
         &self,
         write: Write,
@@ -216,14 +201,102 @@ impl IndexHandle {
     ) -> Result<UpsertStats, WriteError> {
         let (reply, answer) = oneshot::channel();
         self.tx
-            .send(Command::Upsert {
+            .send(Command::Upsert(Upsert {
                 write,
                 items,
                 now,
                 reply,
-            })
+            }))
             .await
             .map_err(|_| WriteError::Stopped)?;
         Ok(answer.await.map_err(|_| WriteError::Stopped)??)
+    }
+}
+
+/// The writer task's own state, on its thread.
+struct Task {
+    store: IndexStore,
+    /// `None` after a failed merge lost it, until a write opens another.
+    writer: Option<Writer>,
+    metrics: Arc<Metrics>,
+    announce: broadcast::Sender<Arc<Vec<String>>>,
+}
+
+impl Task {
+    /// Writes a batch, commits it once, and answers each of its senders.
+    fn write(&mut self, batch: Vec<Upsert>) {
+        let writer = match self.writer.take().map_or_else(|| self.store.writer(), Ok) {
+            Ok(writer) => self.writer.insert(writer),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot open the index writer");
+                let why = e.to_string();
+                for upsert in batch {
+                    let _ = upsert.reply.send(Err(IndexError::Commit(why.clone())));
+                }
+                return;
+            }
+        };
+        let mut written = Vec::with_capacity(batch.len());
+        for Upsert {
+            write,
+            items,
+            now,
+            reply,
+        } in batch
+        {
+            let result = match &write {
+                Write::Upsert => writer.upsert(items, now),
+                Write::Read(source) => writer.replace_source(source, items, now),
+                Write::Unchanged(source) => writer.source_unchanged(source, now),
+            };
+            written.push((reply, result));
+        }
+        match writer.commit() {
+            Ok(fresh) => {
+                if !fresh.is_empty() {
+                    // No watcher is fine; a slow one lags, it never holds
+                    // the writer up.
+                    let _ = self.announce.send(Arc::new(fresh));
+                }
+                for (reply, result) in written {
+                    if let Err(e) = &result {
+                        tracing::error!(error = %e, "index write failed");
+                    }
+                    let _ = reply.send(result);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "index commit failed");
+                let why = e.to_string();
+                for (reply, _) in written {
+                    let _ = reply.send(Err(IndexError::Commit(why.clone())));
+                }
+            }
+        }
+        self.metrics.segments(self.store.segment_count());
+    }
+
+    /// Merges the index's segments into one (see
+    /// [`Writer::merge_segments`]). A failure costs only the merge: the
+    /// next write opens a new writer if this one was lost.
+    fn merge_segments(&mut self) {
+        let Some(writer) = self.writer.take() else {
+            return;
+        };
+        let clock = std::time::Instant::now();
+        match writer.merge_segments() {
+            Ok((writer, merged)) => {
+                self.writer = Some(writer);
+                if merged > 0 {
+                    tracing::info!(
+                        segments = merged,
+                        ms = clock.elapsed().as_secs_f64() * 1e3,
+                        "index segments merged into one"
+                    );
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot merge the index's segments"),
+        }
+        self.metrics.segments(self.store.segment_count());
     }
 }

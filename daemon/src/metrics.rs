@@ -7,6 +7,8 @@
 //! - `perfusion_source_items{source}`: items indexed from each source;
 //! - `perfusion_index_commit_duration_seconds`: one commit, with the writes
 //!   of every batch that was waiting for it;
+//! - `perfusion_index_segments`: the segments a search reads, one after a
+//!   cycle's end merged them;
 //! - `perfusion_search_duration_seconds`: one search, as the service sees it.
 
 use prometheus_client::encoding::text::encode;
@@ -33,6 +35,7 @@ pub struct Metrics {
     fetch_seconds: Family<Labels, Histogram, fn() -> Histogram>,
     items: Family<Labels, Gauge>,
     commit_seconds: Histogram,
+    segments: Gauge,
     search_seconds: Histogram,
 }
 
@@ -45,6 +48,7 @@ impl Default for Metrics {
             fetch_seconds: Family::new_with_constructor(seconds_histogram),
             items: Family::default(),
             commit_seconds: seconds_histogram(),
+            segments: Gauge::default(),
             search_seconds: seconds_histogram(),
         };
         let r = &mut m.registry;
@@ -68,6 +72,11 @@ impl Default for Metrics {
             "index_commit_duration_seconds",
             "Duration of one index commit, with the writes it makes durable",
             m.commit_seconds.clone(),
+        );
+        r.register(
+            "index_segments",
+            "Segments of the index a search reads",
+            m.segments.clone(),
         );
         r.register(
             "search_duration_seconds",
@@ -104,6 +113,11 @@ impl Metrics {
     /// An upsert and commit took `seconds`.
     pub fn committed(&self, seconds: f64) {
         self.commit_seconds.observe(seconds);
+    }
+
+    /// The index is now `count` segments.
+    pub fn segments(&self, count: usize) {
+        self.segments.set(i64::try_from(count).unwrap_or(i64::MAX));
     }
 
     /// A search took `seconds`.

@@ -149,6 +149,9 @@ impl Runner {
         };
         drop(guard);
         if *self.in_flight.borrow() == 0 {
+            // The cycle's writes are queued before this: the writer merges
+            // the segments they added once they are committed.
+            self.index.merge_segments();
             release_free_memory().await;
         }
         report

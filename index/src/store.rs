@@ -111,6 +111,11 @@ impl IndexStore {
         Ok(Writer::new(self.clone(), writer))
     }
 
+    /// How many segments the searches read.
+    pub fn segment_count(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
     /// The item with this id.
     pub fn get(&self, id: &str) -> Result<Option<Item>, IndexError> {
         let searcher = self.reader.searcher();

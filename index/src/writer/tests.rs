@@ -784,3 +784,83 @@ fn an_article_in_an_organisations_feed_and_on_its_page_is_shown_once() {
         "the article both lists give is one item, kept under the id it was first shown with",
     );
 }
+
+#[test]
+fn merging_the_segments_into_one_keeps_every_item_and_the_writer_goes_on() {
+    let store = IndexStore::open_in_ram().unwrap();
+    let mut w = store.writer().unwrap();
+    let mut perfusion_course = listed(
+        "amsect-education",
+        "AmSECT",
+        "Perfusion Safety Course",
+        "2022-03-10",
+        "2022-03-11",
+    );
+    perfusion_course.place.city = Some("Tampa".into());
+    run(
+        &mut w,
+        "elso-meetings",
+        vec![elso_congress()],
+        "2022-01-01T00:00:00Z",
+    );
+    run(
+        &mut w,
+        "euroelso-congress",
+        vec![euroelso_congress()],
+        "2022-01-01T01:00:00Z",
+    );
+    run(
+        &mut w,
+        "amsect-education",
+        vec![perfusion_course.clone()],
+        "2022-01-01T02:00:00Z",
+    );
+    // One segment a commit; the first one's only record was rewritten
+    // with both sources by the second, which left it empty and dropped.
+    assert_eq!(store.segment_count(), 2);
+    let congress = elso_congress();
+    let expected = [
+        (perfusion_course.id.as_str(), vec!["amsect-education"]),
+        (
+            congress.id.as_str(),
+            vec!["euroelso-congress", "elso-meetings"],
+        ),
+    ];
+    assert_sources(&store, &expected, "before the merge");
+
+    let (mut w, merged) = w.merge_segments().unwrap();
+    assert_eq!(merged, 2);
+    assert_eq!(store.segment_count(), 1);
+    assert_sources(&store, &expected, "the same items after the merge");
+    let mut q = SearchQuery::new(day("2022-01-01"));
+    q.text = "ecmo".into();
+    let hits = store.search(&q).unwrap();
+    assert_eq!(hits.total, 1, "free text still finds the congress");
+
+    // The writer it gave back writes and merges on.
+    let again = run(
+        &mut w,
+        "elso-meetings",
+        vec![elso_congress()],
+        "2022-01-01T03:00:00Z",
+    );
+    assert_eq!((again.added, again.changed, again.merged), (0, 0, 0));
+    let (mut w, merged) = w.merge_segments().unwrap();
+    assert_eq!(merged, 0, "nothing written, still one segment");
+    let mut moved = perfusion_course.clone();
+    moved.when.start = Some(day("2022-04-07"));
+    moved.when.end = Some(day("2022-04-08"));
+    let stats = run(
+        &mut w,
+        "amsect-education",
+        vec![moved],
+        "2022-01-03T00:00:00Z",
+    );
+    assert_eq!(stats.changed, 1);
+    assert_eq!(store.segment_count(), 2);
+    let (_w, merged) = w.merge_segments().unwrap();
+    assert_eq!(merged, 2);
+    assert_sources(&store, &expected, "the moved course replaced, not added");
+    let course = store.get(&perfusion_course.id).unwrap().unwrap();
+    assert_eq!(course.when.start, Some(day("2022-04-07")));
+}

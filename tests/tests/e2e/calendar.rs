@@ -404,6 +404,13 @@ async fn healthz_and_metrics_tell_how_the_daemon_is_doing() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no commit count in\n{metrics}"));
     assert!((1..=4).contains(&commits), "{commits} commits");
+    // The segments a search reads: one or more, never none, with items.
+    let segments: u32 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("perfusion_index_segments "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no segment count in\n{metrics}"));
+    assert!(segments >= 1, "{segments} segments");
 }
 
 #[tokio::test]

@@ -162,6 +162,14 @@ async fn the_real_sources_run_offline_from_the_fixtures() {
         );
         assert_eq!(item.sources[0].url, item.url);
     }
+
+    // When a cycle ends, the writer merges the segments its commits added
+    // into one, which searches read faster; every item is still there.
+    let store = daemon.store().clone();
+    daemon.close().await;
+    assert_eq!(store.segment_count(), 1);
+    assert_eq!(store.len(), MERGED_TOTAL);
+    assert_eq!(items_of(&store, "\"simulation training course\"").len(), 2);
 }
 
 #[test]

@@ -392,6 +392,16 @@ async fn ingest(config: &Path, data_dir: &Path, expected: usize) -> anyhow::Resu
         items as f64 / took.as_secs_f64(),
         cpu.as_secs_f64()
     );
+    // The cycle's end asked the writer to merge the segments; closing
+    // waits for it.
+    let store = daemon.store().clone();
+    let clock = Instant::now();
+    daemon.close().await;
+    println!(
+        "then the writer merged the index into {} segment(s) in {:.2} s, in the background",
+        store.segment_count(),
+        clock.elapsed().as_secs_f64()
+    );
     Ok(took)
 }
 
