@@ -50,8 +50,12 @@ pub const LARGE_BUFFER_BYTES: i32 = 256 * 1024;
 /// of the arenas. Measured with the load generator at 100,000 items, in
 /// interleaved runs, a full re-ingest beside computed searches peaked at
 /// 127–128 MB with it and 141–144 MB without (the heap after it: 37 MB
-/// against 50–55 MB), searches and ingest no slower beyond this machine's
-/// noise. At 128 KB the peak was lower still, but ingest 5–10% slower.
+/// against 50–55 MB), and searches were no slower. It costs a fresh
+/// ingest CPU: each buffer it maps is new memory to fault in, where the
+/// arenas would have reused pages. Through the pipeline 19.9–21.8 s of CPU
+/// against 19.1–20.2 s, and the index writer alone 16.0–16.5 s against
+/// 14.3–15.5 s (three interleaved runs each). A threshold of 1 MB cost
+/// ingest as much; 128 KB lowered the peak a little more.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[expect(unsafe_code, reason = "mallopt, a glibc call without preconditions")]
 pub fn keep_large_buffers_off_the_heap() {
