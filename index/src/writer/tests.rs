@@ -74,6 +74,22 @@ fn euroelso_congress() -> Item {
     )
 }
 
+/// ELSO, then an hour later EuroELSO, announce the congress: one record.
+fn both_announce_the_congress(w: &mut Writer) {
+    run(
+        w,
+        "elso-meetings",
+        vec![elso_congress()],
+        "2022-01-01T00:00:00Z",
+    );
+    run(
+        w,
+        "euroelso-congress",
+        vec![euroelso_congress()],
+        "2022-01-01T01:00:00Z",
+    );
+}
+
 /// Every item a user sees by default (past ones too).
 fn shown(store: &IndexStore) -> Vec<Item> {
     let mut q = SearchQuery::new(day("2022-01-01"));
@@ -605,18 +621,7 @@ fn when_one_announcer_drops_a_merged_event_the_other_still_shows_it() {
 fn a_listing_whose_dates_move_leaves_the_record_it_no_longer_matches() {
     let store = IndexStore::open_in_ram().unwrap();
     let mut w = store.writer().unwrap();
-    run(
-        &mut w,
-        "elso-meetings",
-        vec![elso_congress()],
-        "2022-01-01T00:00:00Z",
-    );
-    run(
-        &mut w,
-        "euroelso-congress",
-        vec![euroelso_congress()],
-        "2022-01-01T01:00:00Z",
-    );
+    both_announce_the_congress(&mut w);
     assert_eq!(shown(&store).len(), 1);
     // ELSO's page now gives other dates (a typo, or a second event): the
     // record keeps its id with ELSO's listing, which opened it, and
@@ -797,18 +802,7 @@ fn merging_the_segments_into_one_keeps_every_item_and_the_writer_goes_on() {
         "2022-03-11",
     );
     perfusion_course.place.city = Some("Tampa".into());
-    run(
-        &mut w,
-        "elso-meetings",
-        vec![elso_congress()],
-        "2022-01-01T00:00:00Z",
-    );
-    run(
-        &mut w,
-        "euroelso-congress",
-        vec![euroelso_congress()],
-        "2022-01-01T01:00:00Z",
-    );
+    both_announce_the_congress(&mut w);
     run(
         &mut w,
         "amsect-education",
