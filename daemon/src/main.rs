@@ -170,6 +170,11 @@ async fn run(args: Args, config: config::Config, exposure: Exposure) -> anyhow::
                 r.error.as_deref().unwrap_or("")
             );
         }
+        // The writer ends the cycle by merging the index's segments; the
+        // next start finds one segment, not a merge cut short.
+        if let Ok(daemon) = Arc::try_unwrap(daemon) {
+            daemon.close().await;
+        }
         return Ok(if failed.is_empty() {
             ExitCode::SUCCESS
         } else {

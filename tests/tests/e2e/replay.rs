@@ -229,10 +229,11 @@ fn perfusiond_once_replays_and_reports_each_source() {
             ["bmj-perfusionist-job", "ok", "1", "items"],
         ]
     );
-    assert!(
-        data.path().join("index/meta.json").exists(),
-        "the index is on disk"
-    );
+    // On disk, every item, in the one segment the cycle's end merged the
+    // index into before the daemon exited.
+    let store = perfusion_index::IndexStore::open(&data.path().join("index")).unwrap();
+    assert_eq!(store.len(), MERGED_TOTAL);
+    assert_eq!(store.segment_count(), 1);
 }
 
 #[test]
