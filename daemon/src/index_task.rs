@@ -43,6 +43,8 @@ enum Command {
     Upsert(Upsert),
     /// Merge the index's segments into one: sent when a cycle has ended.
     MergeSegments,
+    /// Answer once everything sent before is done.
+    Settled(oneshot::Sender<()>),
 }
 
 /// A batch stops taking sources once it holds this many items: until its
@@ -120,6 +122,7 @@ impl IndexHandle {
                 let mut batch = Vec::new();
                 let mut items = 0;
                 let mut merge = false;
+                let mut settled = Vec::new();
                 let mut next = Some(first);
                 while let Some(command) = next.take() {
                     match command {
@@ -128,6 +131,7 @@ impl IndexHandle {
                             batch.push(upsert);
                         }
                         Command::MergeSegments => merge = true,
+                        Command::Settled(reply) => settled.push(reply),
                     }
                     if batch.len() < QUEUE && items < BATCH_ITEMS {
                         next = rx.try_recv().ok();
@@ -139,6 +143,9 @@ impl IndexHandle {
                 }
                 if merge {
                     task.merge_segments();
+                }
+                for reply in settled {
+                    let _ = reply.send(());
                 }
             }
         });
@@ -191,6 +198,16 @@ impl IndexHandle {
     /// cycle's end asks again.
     pub fn merge_segments(&self) {
         let _ = self.tx.try_send(Command::MergeSegments);
+    }
+
+    /// Waits until the writer has done everything sent to it before this
+    /// call: the writes, their commits, and a merge a cycle's end asked
+    /// for. Returns at once if the writer has stopped.
+    pub async fn settled(&self) {
+        let (reply, done) = oneshot::channel();
+        if self.tx.send(Command::Settled(reply)).await.is_ok() {
+            let _ = done.await;
+        }
     }
 
     async fn send(

@@ -342,6 +342,12 @@ impl Runner {
         })
     }
 
+    /// Waits until the index writer has done what it was sent so far (see
+    /// [`IndexHandle::settled`]).
+    pub async fn writes_settled(&self) {
+        self.index.settled().await;
+    }
+
     /// Items the index holds from a source.
     pub fn item_count(&self, id: &str) -> u64 {
         self.store.count_by_source(id).unwrap_or(0)

@@ -238,6 +238,10 @@ async fn a_cycle_reads_and_writes_below_the_threads_that_answer() {
         !daemon.daemon.store().is_empty(),
         "the first cycle indexed items"
     );
+    // The cycle's end asked the writer to merge the index's segments,
+    // which replaces tantivy's writer and its threads: the threads are
+    // looked at once that is done.
+    daemon.daemon.runner().writes_settled().await;
     // This thread runs the runtime that serves the daemon's gRPC.
     let serving = niceness(std::path::Path::new("/proc/thread-self"));
     let threads: Vec<(String, i32)> = std::fs::read_dir("/proc/self/task")
