@@ -301,21 +301,26 @@ impl Writer {
     /// which needs a new writer (`IndexWriter::wait_merging_threads`
     /// consumes it): an error after that point loses the writer, and the
     /// caller opens another with [`IndexStore::writer`].
+    ///
+    /// A merge tantivy finished on its own is not seen by searches until
+    /// the reader reloads, so the reader reloads in every case that waited.
     pub fn merge_segments(mut self) -> Result<(Writer, usize), IndexError> {
         self.commit()?;
-        if self.store.index.searchable_segment_ids()?.len() < 2 {
+        if self.store.segment_count() < 2 {
             return Ok((self, 0));
         }
         let Writer { store, writer, .. } = self;
         writer.wait_merging_threads()?;
         let mut writer = store.writer()?;
         let segments = store.index.searchable_segment_ids()?;
-        if segments.len() < 2 {
-            return Ok((writer, 0));
-        }
-        writer.writer.merge(&segments).wait()?;
+        let merged = if segments.len() < 2 {
+            0
+        } else {
+            writer.writer.merge(&segments).wait()?;
+            segments.len()
+        };
         store.reader.reload()?;
-        Ok((writer, segments.len()))
+        Ok((writer, merged))
     }
 
     /// A listing read again: it replaces its old self in its record, or
