@@ -172,9 +172,7 @@ async fn run(args: Args, config: config::Config, exposure: Exposure) -> anyhow::
         }
         // The writer ends the cycle by merging the index's segments; the
         // next start finds one segment, not a merge cut short.
-        if let Ok(daemon) = Arc::try_unwrap(daemon) {
-            daemon.close().await;
-        }
+        daemon.runner().writes_settled().await;
         return Ok(if failed.is_empty() {
             ExitCode::SUCCESS
         } else {

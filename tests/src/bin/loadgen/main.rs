@@ -166,7 +166,6 @@ async fn main() -> anyhow::Result<()> {
         report.ingest = Some(ingest(&config_path, &data_dir, args.items).await?);
         std::fs::write(data_dir.join(MARKER), &marker)?;
     }
-    wait_for_writer_lock(&data_dir.join("index"))?;
     let items = read_back(&data_dir.join("index"), args.items)?;
     let records = items.len();
     describe(&items);
@@ -393,7 +392,8 @@ async fn ingest(config: &Path, data_dir: &Path, expected: usize) -> anyhow::Resu
         cpu.as_secs_f64()
     );
     // The cycle's end asked the writer to merge the segments; closing
-    // waits for it.
+    // waits for it, and for the writer to let go of the index's lock
+    // before the daemon process opens it.
     let store = daemon.store().clone();
     let clock = Instant::now();
     daemon.close().await;
@@ -409,23 +409,6 @@ async fn ingest(config: &Path, data_dir: &Path, expected: usize) -> anyhow::Resu
 /// with an older schema is set aside on opening, leaving an empty one.
 fn holds_items(dir: &Path) -> bool {
     IndexStore::open(dir).is_ok_and(|store| !store.is_empty())
-}
-
-/// Waits until the index's writer lock is free: the in-process daemon's
-/// writer task lets go of it on its own thread after the daemon is
-/// dropped.
-fn wait_for_writer_lock(index: &Path) -> anyhow::Result<()> {
-    let store = IndexStore::open(index)?;
-    let clock = Instant::now();
-    loop {
-        match store.writer() {
-            Ok(_) => return Ok(()),
-            Err(_) if clock.elapsed() < Duration::from_secs(10) => {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            Err(e) => bail!("the index is still locked: {e}"),
-        }
-    }
 }
 
 /// Every item of the index, to describe it and to time the writer alone.
