@@ -175,8 +175,17 @@ impl IndexStore {
         } = scan::scan(&self.tables, searcher, q, picks.as_deref())?;
         let mut items = Vec::with_capacity(addresses.len());
         for address in addresses {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            items.push(self.item_of(&doc)?);
+            let segment = searcher.segment_reader(address.segment_ord).segment_id();
+            let item = match self.shown.get(segment, address.doc_id) {
+                Some(item) => item,
+                None => {
+                    let doc: TantivyDocument = searcher.doc(address)?;
+                    let item = Arc::new(self.item_of(&doc)?);
+                    self.shown.keep(segment, address.doc_id, Arc::clone(&item));
+                    item
+                }
+            };
+            items.push(Arc::unwrap_or_clone(item));
         }
         // By root in FACET_ROOTS order, then by value.
         let mut facets: Vec<(usize, String, u64)> = counts
@@ -334,8 +343,10 @@ fn answer_key(q: &SearchQuery) -> String {
 
 mod cache;
 mod scan;
+mod shown;
 
 pub(crate) use cache::Answers;
 pub(crate) use scan::Tables;
+pub(crate) use shown::Shown;
 #[cfg(test)]
 mod tests;

@@ -22,7 +22,7 @@ use crate::IndexError;
 use crate::merge::Listing;
 use crate::model::Item;
 use crate::schema::{self, Fields};
-use crate::search::{Answers, Tables};
+use crate::search::{Answers, Shown, Tables};
 use crate::writer::Writer;
 
 /// Memory the writer may buffer before it flushes a segment.
@@ -38,6 +38,8 @@ pub struct IndexStore {
     pub(crate) tables: Arc<Tables>,
     /// Recent searches' answers, until the next commit.
     pub(crate) answers: Arc<Answers>,
+    /// The items recent searches showed, decoded.
+    pub(crate) shown: Arc<Shown>,
 }
 
 impl std::fmt::Debug for IndexStore {
@@ -101,6 +103,7 @@ impl IndexStore {
             fields,
             tables,
             answers: Arc::default(),
+            shown: Arc::default(),
         })
     }
 

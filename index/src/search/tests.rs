@@ -349,6 +349,65 @@ fn upsert_keeps_first_seen_and_bumps_revision_on_a_date_change() {
 }
 
 #[test]
+fn a_search_shows_what_an_item_became_even_right_after_showing_it() {
+    let store = fixture();
+    let mut every = SearchQuery::new(today());
+    every.include_past = true;
+    every.include_withdrawn = true;
+    assert_eq!(store.search(&every).unwrap().items.len(), 6);
+    let mut q = SearchQuery::new(today());
+    q.text = "simulation".into();
+    let shown = store.search(&q).unwrap().items;
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].when.end, Some(day(2026, 12, 4)));
+
+    let mut tampa = shown[0].clone();
+    tampa.title = "Adult ECMO Simulation Course (moved)".into();
+    tampa.when.end = Some(day(2026, 12, 5));
+    let mut writer = store.writer().unwrap();
+    writer
+        .upsert(vec![tampa], at("2026-11-27T08:00:00Z"))
+        .unwrap();
+    writer.commit().unwrap();
+
+    // The same search again, and one that differs only in its page size
+    // (answered anew, not from the answers kept until the commit).
+    for limit in [20, 21] {
+        q.limit = limit;
+        let now = store.search(&q).unwrap().items;
+        assert_eq!(now.len(), 1, "page size {limit}");
+        assert_eq!(now[0].title, "Adult ECMO Simulation Course (moved)");
+        assert_eq!(now[0].when.end, Some(day(2026, 12, 5)));
+        assert_eq!(now[0].revision, 1);
+    }
+}
+
+#[test]
+fn the_items_kept_for_showing_are_bounded_and_a_shown_one_stays() {
+    let shown = shown::Shown::default();
+    let segment = tantivy::index::SegmentId::generate_random();
+    let kept = std::sync::Arc::new(item("a", ItemKind::Job, "SCPS", "Band 6", None));
+    shown.keep(segment, 0, kept.clone());
+    shown.keep(segment, 1, kept.clone());
+    for doc in 2..(2 * shown::GENERATION as u32) {
+        if doc % 100 == 0 {
+            assert!(shown.get(segment, 0).is_some(), "shown again at {doc}");
+        }
+        shown.keep(segment, doc, kept.clone());
+    }
+    assert!(shown.get(segment, 0).is_some(), "an item shown again stays");
+    assert!(
+        shown.get(segment, 1).is_none(),
+        "an item not shown again goes"
+    );
+    let other = tantivy::index::SegmentId::generate_random();
+    assert!(
+        shown.get(other, 0).is_none(),
+        "another segment's document 0"
+    );
+}
+
+#[test]
 fn the_index_survives_a_reopen() {
     let dir = tempfile::tempdir().unwrap();
     {
