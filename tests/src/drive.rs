@@ -153,7 +153,9 @@ const FILTERS: [Filter; 10] = [
 
 /// The mix: every shape equally often, each text with each filter in turn,
 /// alternating date and relevance order (browsing is always by date, as
-/// users browse).
+/// users browse). Browsing has one text, so its second request of each
+/// filter also asks for grants and deadlines (the calendar a grant writer
+/// follows): no request of the mix repeats another.
 pub fn mix() -> Vec<(Shape, pb::SearchRequest)> {
     let mut requests = Vec::new();
     for f in 0..FILTERS.len() {
@@ -166,6 +168,14 @@ pub fn mix() -> Vec<(Shape, pb::SearchRequest)> {
                     ..Default::default()
                 };
                 FILTERS[f](&mut r);
+                if shape == Shape::Browse && t == 1 {
+                    let wanted = [pb::ItemKind::Grant as i32, pb::ItemKind::Deadline as i32];
+                    if r.kinds.is_empty() {
+                        r.kinds = wanted.to_vec();
+                    } else {
+                        r.kinds.push(wanted[0]);
+                    }
+                }
                 r.sort = if shape != Shape::Browse && (f + t) % 2 == 1 {
                     pb::Sort::Relevance as i32
                 } else {
@@ -365,5 +375,21 @@ impl Outcome {
                 .map(|s| s.latency)
                 .collect(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_request_of_the_mix_repeats_another() {
+        let mix = mix();
+        assert_eq!(mix.len(), FILTERS.len() * Shape::ALL.len() * 2);
+        for (i, (_, a)) in mix.iter().enumerate() {
+            for (_, b) in &mix[i + 1..] {
+                assert_ne!(a, b, "asked twice");
+            }
+        }
     }
 }
