@@ -3,25 +3,32 @@
 
 use super::*;
 
-#[test]
-fn an_item_missing_twice_in_a_row_is_withdrawn_and_comes_back_when_listed_again() {
-    let store = IndexStore::open_in_ram().unwrap();
-    let mut w = store.writer().unwrap();
-    let stays = elso_congress();
-    let mut goes = listed(
+/// ELSO's meetings page lists its congress and APELSO 2021 (no place);
+/// the two items, as listed.
+fn elso_lists_the_congress_and_apelso(w: &mut Writer) -> (Item, Item) {
+    let congress = elso_congress();
+    let mut apelso = listed(
         "elso-meetings",
         "ELSO",
         "APELSO 2021",
         "2021-09-30",
         "2021-10-02",
     );
-    goes.place = Place::default();
+    apelso.place = Place::default();
     run(
-        &mut w,
+        w,
         "elso-meetings",
-        vec![stays.clone(), goes.clone()],
+        vec![congress.clone(), apelso.clone()],
         "2021-08-01T00:00:00Z",
     );
+    (congress, apelso)
+}
+
+#[test]
+fn an_item_missing_twice_in_a_row_is_withdrawn_and_comes_back_when_listed_again() {
+    let store = IndexStore::open_in_ram().unwrap();
+    let mut w = store.writer().unwrap();
+    let (stays, goes) = elso_lists_the_congress_and_apelso(&mut w);
     assert_eq!(shown(&store).len(), 2);
 
     // Missing once: perhaps a page caught mid-edit. Still shown.
@@ -78,21 +85,7 @@ fn an_item_missing_twice_in_a_row_is_withdrawn_and_comes_back_when_listed_again(
 fn a_miss_then_a_listing_starts_the_count_again() {
     let store = IndexStore::open_in_ram().unwrap();
     let mut w = store.writer().unwrap();
-    let a = elso_congress();
-    let mut b = listed(
-        "elso-meetings",
-        "ELSO",
-        "APELSO 2021",
-        "2021-09-30",
-        "2021-10-02",
-    );
-    b.place = Place::default();
-    run(
-        &mut w,
-        "elso-meetings",
-        vec![a.clone(), b.clone()],
-        "2021-08-01T00:00:00Z",
-    );
+    let (a, b) = elso_lists_the_congress_and_apelso(&mut w);
     run(
         &mut w,
         "elso-meetings",
@@ -229,21 +222,7 @@ fn a_listing_whose_dates_move_leaves_the_record_it_no_longer_matches() {
 fn an_unchanged_page_still_without_an_item_counts_as_a_second_miss() {
     let store = IndexStore::open_in_ram().unwrap();
     let mut w = store.writer().unwrap();
-    let a = elso_congress();
-    let mut b = listed(
-        "elso-meetings",
-        "ELSO",
-        "APELSO 2021",
-        "2021-09-30",
-        "2021-10-02",
-    );
-    b.place = Place::default();
-    run(
-        &mut w,
-        "elso-meetings",
-        vec![a.clone(), b.clone()],
-        "2021-08-01T00:00:00Z",
-    );
+    let (a, b) = elso_lists_the_congress_and_apelso(&mut w);
     // Nothing pending: an unchanged page changes nothing.
     let quiet = w
         .source_unchanged("elso-meetings", at("2021-08-02T00:00:00Z"))
