@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use crate::IndexError;
 use crate::model::Item;
@@ -173,19 +173,16 @@ impl IndexStore {
             total,
             facets: counts,
         } = scan::scan(&self.tables, searcher, q, picks.as_deref())?;
+        // A calendar's or a feed's thousands of items are read straight:
+        // kept, they would push out what searches show, for nothing.
+        let keep = addresses.len() <= shown::LARGEST_PAGE;
         let mut items = Vec::with_capacity(addresses.len());
         for address in addresses {
-            let segment = searcher.segment_reader(address.segment_ord).segment_id();
-            let item = match self.shown.get(segment, address.doc_id) {
-                Some(item) => item,
-                None => {
-                    let doc: TantivyDocument = searcher.doc(address)?;
-                    let item = Arc::new(self.item_of(&doc)?);
-                    self.shown.keep(segment, address.doc_id, Arc::clone(&item));
-                    item
-                }
-            };
-            items.push(Arc::unwrap_or_clone(item));
+            items.push(if keep {
+                self.shown_item(searcher, address)?
+            } else {
+                self.read_item(searcher, address)?
+            });
         }
         // By root in FACET_ROOTS order, then by value.
         let mut facets: Vec<(usize, String, u64)> = counts
@@ -212,6 +209,25 @@ impl IndexStore {
             snippets,
             typo_tolerant: false,
         })
+    }
+
+    /// The item of a hit, as stored.
+    fn read_item(&self, searcher: &Searcher, address: DocAddress) -> Result<Item, IndexError> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        self.item_of(&doc)
+    }
+
+    /// The item of a hit, from the items recent searches showed when it is
+    /// one of them, and kept for the next searches.
+    fn shown_item(&self, searcher: &Searcher, address: DocAddress) -> Result<Item, IndexError> {
+        let segment = searcher.segment_reader(address.segment_ord).segment_id();
+        if let Some(item) = self.shown.get(segment, address.doc_id) {
+            return Ok(Arc::unwrap_or_clone(item));
+        }
+        let item = self.read_item(searcher, address)?;
+        self.shown
+            .keep(segment, address.doc_id, Arc::new(item.clone()));
+        Ok(item)
     }
 
     /// The matching words of each item's summary, highlighted.

@@ -28,6 +28,10 @@ use crate::model::Item;
 /// Items per generation.
 pub(super) const GENERATION: usize = 2048;
 
+/// The most hits a page may have for its items to be kept: pages people
+/// read. A calendar's or a feed's export reads thousands at once.
+pub(super) const LARGEST_PAGE: usize = 100;
+
 type Key = (SegmentId, DocId);
 
 /// The decoded items of recent hits.
