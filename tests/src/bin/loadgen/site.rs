@@ -4,13 +4,16 @@
 //!
 //! Bumping the generation changes every ETag without changing a byte of
 //! the pages, so the daemon's next run of every source fetches, parses and
-//! upserts all N items again: a full re-ingest of the same items.
+//! upserts all N items again: a full re-ingest of the same items, which
+//! the daemon's writer finds unchanged. Bumping it with a revision also
+//! adds "Revision genN." to every summary, so the writer rewrites every
+//! record, as it does once a day when it refreshes `last_seen`.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -27,6 +30,8 @@ struct Served {
 
 struct Shared {
     pages: HashMap<String, Served>,
+    /// The pages' bodies since the last revision, if any.
+    revised: RwLock<Option<Arc<HashMap<String, axum::body::Bytes>>>>,
     generation: AtomicU64,
 }
 
@@ -57,6 +62,7 @@ impl Site {
             .collect();
         let shared = Arc::new(Shared {
             pages: served,
+            revised: RwLock::new(None),
             generation: AtomicU64::new(generation),
         });
         let listener = TcpListener::bind("127.0.0.1:0").await?;
@@ -81,6 +87,32 @@ impl Site {
     /// in full; returns the new generation.
     pub fn bump_generation(&self) -> u64 {
         self.shared.generation.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Changes every page's ETag and every summary on it: each summary
+    /// paragraph starts with "Revision genN." (N the new generation, a
+    /// word a search finds), so the next run of each source rewrites all
+    /// its records. Returns the new generation.
+    pub fn bump_generation_revising(&self) -> u64 {
+        let generation = self.shared.generation.load(Ordering::SeqCst) + 1;
+        let marked = format!("<p class=\"summary\">Revision gen{generation}. ");
+        let revised = self
+            .shared
+            .pages
+            .iter()
+            .map(|(path, page)| {
+                let body =
+                    String::from_utf8_lossy(&page.body).replace("<p class=\"summary\">", &marked);
+                (path.clone(), axum::body::Bytes::from(body))
+            })
+            .collect();
+        *self
+            .shared
+            .revised
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(revised));
+        self.shared.generation.store(generation, Ordering::SeqCst);
+        generation
     }
 }
 
@@ -113,8 +145,14 @@ async fn serve(
             .body(Body::empty())
             .expect("a response");
     }
+    let revised = shared
+        .revised
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .as_ref()
+        .and_then(|pages| pages.get(request.uri().path()).cloned());
     response
         .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
-        .body(Body::from(page.body.clone()))
+        .body(Body::from(revised.unwrap_or_else(|| page.body.clone())))
         .expect("a response")
 }
