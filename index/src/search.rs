@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, Searcher, Term};
 
 use crate::IndexError;
 use crate::model::Item;
@@ -181,7 +181,7 @@ impl IndexStore {
             items.push(if keep {
                 self.shown_item(searcher, address)?
             } else {
-                self.read_item(searcher, address)?
+                self.item_at(searcher, address)?
             });
         }
         // By root in FACET_ROOTS order, then by value.
@@ -211,12 +211,6 @@ impl IndexStore {
         })
     }
 
-    /// The item of a hit, as stored.
-    fn read_item(&self, searcher: &Searcher, address: DocAddress) -> Result<Item, IndexError> {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        self.item_of(&doc)
-    }
-
     /// The item of a hit, from the items recent searches showed when it is
     /// one of them, and kept for the next searches.
     fn shown_item(&self, searcher: &Searcher, address: DocAddress) -> Result<Item, IndexError> {
@@ -224,7 +218,7 @@ impl IndexStore {
         if let Some(item) = self.shown.get(segment, address.doc_id) {
             return Ok(Arc::unwrap_or_clone(item));
         }
-        let item = self.read_item(searcher, address)?;
+        let item = self.item_at(searcher, address)?;
         self.shown
             .keep(segment, address.doc_id, Arc::new(item.clone()));
         Ok(item)

@@ -16,7 +16,9 @@ use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::TermQuery;
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term, Warmer};
+use tantivy::{
+    DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term, Warmer,
+};
 
 use crate::IndexError;
 use crate::merge::Listing;
@@ -128,10 +130,7 @@ impl IndexStore {
         );
         let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
         match top.first() {
-            Some((_, address)) => {
-                let doc: TantivyDocument = searcher.doc(*address)?;
-                Ok(Some(self.item_of(&doc)?))
-            }
+            Some((_, address)) => Ok(Some(self.item_at(&searcher, *address)?)),
             None => Ok(None),
         }
     }
@@ -160,6 +159,16 @@ impl IndexStore {
     pub(crate) fn listings_of(&self, doc: &TantivyDocument) -> Result<Vec<Listing>, IndexError> {
         let json = stored_text(doc, self.fields.listings, "a document without its listings")?;
         Ok(serde_json::from_str(json)?)
+    }
+
+    /// The item the stored record at `address` shows.
+    pub(crate) fn item_at(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+    ) -> Result<Item, IndexError> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        self.item_of(&doc)
     }
 
     /// The item a stored record shows.
