@@ -28,11 +28,18 @@ struct Served {
     hash: u64,
 }
 
+type Pages = Arc<HashMap<String, Served>>;
+
 struct Shared {
-    pages: HashMap<String, Served>,
-    /// The pages' bodies since the last revision, if any.
-    revised: RwLock<Option<Arc<HashMap<String, axum::body::Bytes>>>>,
+    /// The pages by path, replaced whole by a revision.
+    pages: RwLock<Pages>,
     generation: AtomicU64,
+}
+
+impl Shared {
+    fn pages(&self) -> Pages {
+        Arc::clone(&self.pages.read().unwrap_or_else(PoisonError::into_inner))
+    }
 }
 
 /// The running page server.
@@ -61,8 +68,7 @@ impl Site {
             })
             .collect();
         let shared = Arc::new(Shared {
-            pages: served,
-            revised: RwLock::new(None),
+            pages: RwLock::new(Arc::new(served)),
             generation: AtomicU64::new(generation),
         });
         let listener = TcpListener::bind("127.0.0.1:0").await?;
@@ -98,19 +104,23 @@ impl Site {
         let marked = format!("<p class=\"summary\">Revision gen{generation}. ");
         let revised = self
             .shared
-            .pages
+            .pages()
             .iter()
             .map(|(path, page)| {
                 let body =
                     String::from_utf8_lossy(&page.body).replace("<p class=\"summary\">", &marked);
-                (path.clone(), axum::body::Bytes::from(body))
+                let served = Served {
+                    body: axum::body::Bytes::from(body),
+                    hash: page.hash,
+                };
+                (path.clone(), served)
             })
             .collect();
         *self
             .shared
-            .revised
+            .pages
             .write()
-            .unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(revised));
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(revised);
         self.shared.generation.store(generation, Ordering::SeqCst);
         generation
     }
@@ -127,7 +137,8 @@ async fn serve(
     headers: HeaderMap,
     request: Request,
 ) -> Response {
-    let Some(page) = shared.pages.get(request.uri().path()) else {
+    let pages = shared.pages();
+    let Some(page) = pages.get(request.uri().path()) else {
         return Response::builder()
             .status(StatusCode::NOT_FOUND)
             .body(Body::from("no such page"))
@@ -145,14 +156,8 @@ async fn serve(
             .body(Body::empty())
             .expect("a response");
     }
-    let revised = shared
-        .revised
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .as_ref()
-        .and_then(|pages| pages.get(request.uri().path()).cloned());
     response
         .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
-        .body(Body::from(revised.unwrap_or_else(|| page.body.clone())))
+        .body(Body::from(page.body.clone()))
         .expect("a response")
 }
