@@ -78,6 +78,18 @@ struct Record {
     id: String,
     listings: Vec<Listing>,
     shown: Shown,
+    /// Where the committed index holds it, when it was read from there.
+    stored_at: Option<DocAddress>,
+}
+
+/// A stored record read while a source is replaced.
+enum Read {
+    /// As stored.
+    Record(Record),
+    /// Written since: the pending record with this id supersedes it, and
+    /// the stored copy is let go (a source rewritten whole would otherwise
+    /// be held twice until its commit).
+    Written(String),
 }
 
 /// The item a record showed before this write.
@@ -122,7 +134,7 @@ pub struct Writer {
     /// address. Its upsert reads each record it finds, and counting its
     /// misses then needs every record of the source again; the searcher
     /// does not change in between (only a commit reloads it).
-    read: RefCell<Option<HashMap<DocAddress, Record>>>,
+    read: RefCell<Option<HashMap<DocAddress, Read>>>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -190,6 +202,7 @@ impl Writer {
                                 id: item.id.clone(),
                                 listings: vec![Listing::new(item)],
                                 shown: Shown::Nothing,
+                                stored_at: None,
                             };
                             self.write(record, now, &mut stats)?;
                         }
@@ -247,10 +260,11 @@ impl Writer {
         now: DateTime<Utc>,
         stats: &mut UpsertStats,
     ) -> Result<(), IndexError> {
-        for mut record in self.records_of_source(source_id)? {
+        let misses = |l: &Listing| l.source_id() == source_id && !l.withdrawn() && missing(l);
+        for mut record in self.records_of_source(source_id, |ls| ls.iter().any(misses))? {
             let mut missed = false;
             for listing in &mut record.listings {
-                if listing.source_id() == source_id && !listing.withdrawn() && missing(listing) {
+                if misses(listing) {
                     listing.missed += 1;
                     missed = true;
                     if listing.withdrawn() {
@@ -370,24 +384,24 @@ impl Writer {
             let rest = std::mem::replace(&mut record.listings, vec![moved]);
             self.write(record, now, stats)?;
             let rest_id = rest[0].item.id.clone();
-            let previous = self.record(&rest_id)?.map_or(Shown::Nothing, |r| r.shown);
+            let (shown, stored_at) = self.previous(&rest_id)?;
             let rest = Record {
                 id: rest_id,
                 listings: rest,
-                shown: previous,
+                shown,
+                stored_at,
             };
             let mut ignored = UpsertStats::default();
             self.write(rest, now, &mut ignored)
         } else {
             let mut ignored = UpsertStats::default();
             self.write(record, now, &mut ignored)?;
-            let previous = self
-                .record(&moved.item.id)?
-                .map_or(Shown::Nothing, |r| r.shown);
+            let (shown, stored_at) = self.previous(&moved.item.id)?;
             let alone = Record {
                 id: moved.item.id.clone(),
                 listings: vec![moved],
-                shown: previous,
+                shown,
+                stored_at,
             };
             self.write(alone, now, stats)
         }
@@ -422,6 +436,11 @@ impl Writer {
                 self.fresh.push(item.id.clone());
             }
         }
+        if let Some(at) = record.stored_at
+            && let Some(read) = self.read.get_mut()
+        {
+            read.insert(at, Read::Written(record.id.clone()));
+        }
         let fields = &self.store.fields;
         self.dirty = true;
         self.writer
@@ -448,9 +467,16 @@ impl Writer {
             return Ok(Some(record));
         }
         let term = Term::from_field_text(self.store.fields.id, id);
+        let found = self.stored(&TermQuery::new(term, IndexRecordOption::Basic), 1, |_| true)?;
+        Ok(found.into_iter().next())
+    }
+
+    /// What the record with this id showed before, and where it is
+    /// stored, for a record about to take the id.
+    fn previous(&self, id: &str) -> Result<(Shown, Option<DocAddress>), IndexError> {
         Ok(self
-            .stored(&TermQuery::new(term, IndexRecordOption::Basic), 1)?
-            .pop())
+            .record(id)?
+            .map_or((Shown::Nothing, None), |r| (r.shown, r.stored_at)))
     }
 
     /// Whether the committed index holds a record listing this source
@@ -477,14 +503,8 @@ impl Writer {
             return Ok(None);
         }
         let term = Term::from_field_text(self.store.fields.listing_id, listing_id);
-        let found = self.stored(&TermQuery::new(term, IndexRecordOption::Basic), 1)?;
-        Ok(found.into_iter().next().map(|stored| self.current(stored)))
-    }
-
-    /// A stored record as it is now: a write since the last commit, which
-    /// searches cannot see yet, supersedes its stored self.
-    fn current(&self, stored: Record) -> Record {
-        self.pending_record(&stored.id).unwrap_or(stored)
+        let found = self.stored(&TermQuery::new(term, IndexRecordOption::Basic), 1, |_| true)?;
+        Ok(found.into_iter().next())
     }
 
     /// The record with this id as written since the last commit, if it was.
@@ -494,24 +514,30 @@ impl Writer {
             id: id.to_owned(),
             listings: listings.clone(),
             shown: Shown::Item(Box::new(shown.clone())),
+            stored_at: None,
         })
     }
 
-    /// Every record holding a listing of this source.
-    fn records_of_source(&self, source_id: &str) -> Result<Vec<Record>, IndexError> {
+    /// The records holding a listing of this source whose listings `keep`
+    /// picks; the others are looked at in place, not copied.
+    fn records_of_source(
+        &self,
+        source_id: &str,
+        keep: impl Fn(&[Listing]) -> bool,
+    ) -> Result<Vec<Record>, IndexError> {
+        let of_source = |listings: &[Listing]| {
+            listings.iter().any(|l| l.source_id() == source_id) && keep(listings)
+        };
         let term = Term::from_field_text(self.store.fields.source, source_id);
         let query = TermQuery::new(term, IndexRecordOption::Basic);
-        let mut records: Vec<Record> = self
-            .stored(&query, usize::MAX)?
-            .into_iter()
-            .map(|stored| self.current(stored))
-            .collect();
+        let mut records = self.stored(&query, usize::MAX, of_source)?;
         // Records written since the last commit that searches cannot see.
         let seen: HashSet<String> = records.iter().map(|r| r.id.clone()).collect();
-        for id in self.pending.keys().filter(|id| !seen.contains(*id)) {
-            records.extend(self.pending_record(id));
+        for (id, (listings, _)) in &self.pending {
+            if !seen.contains(id) && of_source(listings) {
+                records.extend(self.pending_record(id));
+            }
         }
-        records.retain(|r| r.listings.iter().any(|l| l.source_id() == source_id));
         records.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(records)
     }
@@ -541,11 +567,10 @@ impl Writer {
             > 0;
         let stored = if any_stored {
             let query = self.candidates_query(&key, item.place.city.as_deref(), source);
-            self.stored(&query, MERGE_CANDIDATES)?
+            self.stored(&query, MERGE_CANDIDATES, |_| true)?
         } else {
             Vec::new()
         };
-        let stored = stored.into_iter().map(|record| self.current(record));
         let mut seen = HashSet::new();
         let mut best: Option<(f64, Record)> = None;
         for record in pending.chain(stored) {
@@ -595,9 +620,17 @@ impl Writer {
         ])
     }
 
-    /// The stored records matching a query, at most `limit`, in index
-    /// order. Nothing is scored: the writer's lookups are exact.
-    fn stored(&self, query: &dyn Query, limit: usize) -> Result<Vec<Record>, IndexError> {
+    /// The records matching a query in the committed index, at most
+    /// `limit`, in index order, as they are now: a write since the last
+    /// commit, which searches cannot see yet, supersedes its stored self.
+    /// Of those, the ones whose listings `keep` picks. Nothing is scored:
+    /// the writer's lookups are exact.
+    fn stored(
+        &self,
+        query: &dyn Query,
+        limit: usize,
+        keep: impl Fn(&[Listing]) -> bool,
+    ) -> Result<Vec<Record>, IndexError> {
         let searcher = self.store.reader.searcher();
         let mut addresses: Vec<DocAddress> = searcher
             .search(query, &DocSetCollector)?
@@ -605,23 +638,40 @@ impl Writer {
             .collect();
         addresses.sort_unstable();
         addresses.truncate(limit);
-        let mut records = Vec::with_capacity(addresses.len());
+        let mut records = Vec::new();
         let mut read = self.read.borrow_mut();
+        let mut pick = |id: &str, stored: Option<&Record>| {
+            if let Some((listings, _)) = self.pending.get(id) {
+                if keep(listings) {
+                    records.extend(self.pending_record(id));
+                }
+            } else if let Some(stored) = stored.filter(|r| keep(&r.listings)) {
+                records.push(stored.clone());
+            }
+        };
         for address in addresses {
-            if let Some(record) = read.as_ref().and_then(|read| read.get(&address)) {
-                records.push(record.clone());
-                continue;
+            match read.as_ref().and_then(|read| read.get(&address)) {
+                Some(Read::Record(record)) => pick(&record.id, Some(record)),
+                Some(Read::Written(id)) => pick(id, None),
+                None => {
+                    let doc: TantivyDocument = searcher.doc(address)?;
+                    let id = self.store.id_of(&doc)?;
+                    if self.pending.contains_key(&id) {
+                        pick(&id, None);
+                        continue;
+                    }
+                    let record = Record {
+                        id,
+                        listings: self.store.listings_of(&doc)?,
+                        shown: Shown::Stored(self.store.item_json_of(&doc)?.to_owned()),
+                        stored_at: Some(address),
+                    };
+                    pick(&record.id, Some(&record));
+                    if let Some(read) = read.as_mut() {
+                        read.insert(address, Read::Record(record));
+                    }
+                }
             }
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let record = Record {
-                id: self.store.id_of(&doc)?,
-                listings: self.store.listings_of(&doc)?,
-                shown: Shown::Stored(self.store.item_json_of(&doc)?.to_owned()),
-            };
-            if let Some(read) = read.as_mut() {
-                read.insert(address, record.clone());
-            }
-            records.push(record);
         }
         Ok(records)
     }
