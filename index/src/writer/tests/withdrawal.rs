@@ -81,6 +81,38 @@ fn an_item_missing_twice_in_a_row_is_withdrawn_and_comes_back_when_listed_again(
     assert_eq!(shown(&store).len(), 2);
 }
 
+/// The index task commits every batch waiting at once, so two reads of one
+/// source (a refresh asked for during a cycle) can meet before a commit:
+/// the second counts its misses on records that searches cannot see yet.
+#[test]
+fn reads_of_a_source_before_one_commit_count_their_misses() {
+    let store = IndexStore::open_in_ram().unwrap();
+    let mut w = store.writer().unwrap();
+    let congress = elso_congress();
+    let apelso = listed(
+        "elso-meetings",
+        "ELSO",
+        "APELSO 2021",
+        "2021-09-30",
+        "2021-10-02",
+    );
+    let both = vec![congress.clone(), apelso.clone()];
+    let read = |w: &mut Writer, items: Vec<Item>, when: &str| {
+        w.replace_source("elso-meetings", items, at(when)).unwrap()
+    };
+    assert_eq!(read(&mut w, both, "2021-08-01T00:00:00Z").added, 2);
+    let once = read(&mut w, vec![congress.clone()], "2021-08-02T00:00:00Z");
+    assert_eq!((once.missed, once.withdrawn), (1, 0));
+    let twice = read(&mut w, vec![congress], "2021-08-03T00:00:00Z");
+    assert_eq!((twice.missed, twice.withdrawn), (0, 1));
+    w.commit().unwrap();
+
+    let gone = store.get(&apelso.id).unwrap().unwrap();
+    assert_eq!(gone.status, Status::Withdrawn);
+    let titles: Vec<String> = shown(&store).into_iter().map(|i| i.title).collect();
+    assert_eq!(titles, ["10th EuroELSO Congress"]);
+}
+
 #[test]
 fn a_miss_then_a_listing_starts_the_count_again() {
     let store = IndexStore::open_in_ram().unwrap();
