@@ -167,25 +167,7 @@ impl Daemon {
 
     /// Resident memory now and at its peak.
     pub fn memory(&self) -> anyhow::Result<Memory> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))?;
-        let kib = |key: &str| -> u64 {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(key))
-                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-                .unwrap_or(0)
-        };
-        Ok(Memory {
-            rss: kib("VmRSS:") * 1024,
-            hwm: kib("VmHWM:") * 1024,
-            anon: kib("RssAnon:") * 1024,
-            file: kib("RssFile:") * 1024,
-            threads: status
-                .lines()
-                .find_map(|l| l.strip_prefix("Threads:"))
-                .and_then(|n| n.trim().parse().ok())
-                .unwrap_or(0),
-        })
+        memory_of(self.pid)
     }
 
     /// Its process id.
@@ -296,6 +278,29 @@ async fn serving(addr: SocketAddr) -> bool {
         .is_ok_and(|r| r.into_inner().status == ServingStatus::Serving as i32)
 }
 
+/// Resident memory of the process `pid`, now and at its peak.
+pub fn memory_of(pid: u32) -> anyhow::Result<Memory> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let kib = |key: &str| -> u64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    };
+    Ok(Memory {
+        rss: kib("VmRSS:") * 1024,
+        hwm: kib("VmHWM:") * 1024,
+        anon: kib("RssAnon:") * 1024,
+        file: kib("RssFile:") * 1024,
+        threads: status
+            .lines()
+            .find_map(|l| l.strip_prefix("Threads:"))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0),
+    })
+}
+
 /// Resident memory of a process, in bytes.
 #[derive(Debug, Clone, Copy)]
 pub struct Memory {
@@ -309,6 +314,20 @@ pub struct Memory {
     pub file: u64,
     /// Threads: the runtime's workers and its blocking pool, tantivy's.
     pub threads: u32,
+}
+
+impl Memory {
+    /// Each figure at the higher of two readings (of one process at two
+    /// moments): the peaks of heap and of mapped files need not coincide.
+    pub fn highest(self, other: Memory) -> Memory {
+        Memory {
+            rss: self.rss.max(other.rss),
+            hwm: self.hwm.max(other.hwm),
+            anon: self.anon.max(other.anon),
+            file: self.file.max(other.file),
+            threads: self.threads.max(other.threads),
+        }
+    }
 }
 
 /// The fields of a /proc/.../stat file from its 3rd (the state) on: the

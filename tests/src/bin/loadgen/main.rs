@@ -279,11 +279,28 @@ async fn main() -> anyhow::Result<()> {
         time: Duration::from_secs(300),
         stop: Some(Arc::clone(&stop)),
     };
+    // The peaks of heap and of mapped files while the daemon re-ingests,
+    // which the kernel's VmHWM does not tell apart.
+    let sampler = {
+        let (pid, stop) = (daemon.pid(), Arc::clone(&stop));
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(100));
+            let mut peak: Option<process::Memory> = None;
+            while !stop.load(Ordering::SeqCst) {
+                tick.tick().await;
+                if let Ok(now) = process::memory_of(pid) {
+                    peak = Some(peak.map_or(now, |peak| peak.highest(now)));
+                }
+            }
+            peak
+        })
+    };
     let searches = Load::Search(Arc::clone(&mix));
     let step = measured(&daemon, || {
         drive::run(&searches, &channels, args.reingest_concurrency, &during)
     })
     .await;
+    report.memory_reingesting = sampler.await?;
     let (answer, took) = refresh.await?;
     let runs = answer.context("RefreshSource")?.into_inner().runs;
     let read: u64 = runs.iter().map(|r| r.items).sum();
