@@ -656,19 +656,21 @@ impl Writer {
                 None => {
                     let doc: TantivyDocument = searcher.doc(address)?;
                     let id = self.store.id_of(&doc)?;
-                    if self.pending.contains_key(&id) {
+                    let entry = if self.pending.contains_key(&id) {
                         pick(&id, None);
-                        continue;
-                    }
-                    let record = Record {
-                        id,
-                        listings: self.store.listings_of(&doc)?,
-                        shown: Shown::Stored(self.store.item_json_of(&doc)?.to_owned()),
-                        stored_at: Some(address),
+                        Read::Written(id)
+                    } else {
+                        let record = Record {
+                            id,
+                            listings: self.store.listings_of(&doc)?,
+                            shown: Shown::Stored(self.store.item_json_of(&doc)?.to_owned()),
+                            stored_at: Some(address),
+                        };
+                        pick(&record.id, Some(&record));
+                        Read::Record(record)
                     };
-                    pick(&record.id, Some(&record));
                     if let Some(read) = read.as_mut() {
-                        read.insert(address, Read::Record(record));
+                        read.insert(address, entry);
                     }
                 }
             }
