@@ -44,6 +44,7 @@ fn items(n: usize) -> Vec<Item> {
                     source_id: format!("{}-courses", org.to_lowercase()),
                     org: org.into(),
                     url: format!("https://www.example.org/courses/{i}"),
+                    missed: false,
                 }],
                 when: When {
                     start: Some(day),

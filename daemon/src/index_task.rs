@@ -24,9 +24,13 @@ const QUEUE: usize = 16;
 enum Write {
     /// Items to upsert; nothing is withdrawn.
     Upsert,
-    /// A whole read of this source: its listings missing from the items
+    /// A whole read of a source: its listings missing from the items
     /// count a miss towards withdrawal.
-    Read(String),
+    Read {
+        source: String,
+        /// When its previous successful read was.
+        listed_before: Option<DateTime<Utc>>,
+    },
     /// A read of this source that found its page unchanged (304).
     Unchanged(String),
 }
@@ -171,14 +175,19 @@ impl IndexHandle {
     /// Writes a successful read of a whole source and commits it: its items
     /// are upserted, and its items missing from the read move towards
     /// withdrawal (see [`perfusion_index::Writer::replace_source`]).
+    /// `listed_before` is when its previous successful read was.
     pub async fn replace_source(
         &self,
         source_id: &str,
         items: Vec<Item>,
         now: DateTime<Utc>,
+        listed_before: Option<DateTime<Utc>>,
     ) -> Result<UpsertStats, WriteError> {
-        self.send(Write::Read(source_id.to_owned()), items, now)
-            .await
+        let write = Write::Read {
+            source: source_id.to_owned(),
+            listed_before,
+        };
+        self.send(write, items, now).await
     }
 
     /// Notes a read of a source whose page had not changed (304): the items
@@ -263,7 +272,10 @@ impl Task {
         {
             let result = match &write {
                 Write::Upsert => writer.upsert(items, now),
-                Write::Read(source) => writer.replace_source(source, items, now),
+                Write::Read {
+                    source,
+                    listed_before,
+                } => writer.replace_source(source, items, now, *listed_before),
                 Write::Unchanged(source) => writer.source_unchanged(source, now),
             };
             written.push((reply, result));

@@ -205,7 +205,9 @@ impl Runner {
                 last_modified: before.last_modified.clone(),
             }
         };
-        let result = self.fetch_and_index(source, &validators).await;
+        let result = self
+            .fetch_and_index(source, &validators, started, before.listed_at)
+            .await;
         let mut report = RunReport {
             source_id: source.id.clone(),
             outcome: Outcome::Ok,
@@ -217,6 +219,9 @@ impl Runner {
         match result {
             Ok(Ran::NotModified) => {
                 report.outcome = Outcome::NotModified;
+                // Still listing what it listed.
+                self.states
+                    .update(&source.id, |s| s.listed_at = Some(started));
                 // The page is still without what the last read missed.
                 // Only then does a 304 touch the index.
                 if before.misses_pending {
@@ -256,6 +261,7 @@ impl Runner {
                         s.last_modified = validators.last_modified;
                         s.last_run_items = items as u64;
                         s.misses_pending = stats.missed > 0;
+                        s.listed_at = Some(started);
                     });
                 }
             }
@@ -317,12 +323,15 @@ impl Runner {
         self.metrics.items(&source.id, self.item_count(&source.id));
     }
 
+    /// Reads a source at `now` and writes its items; `listed_before` is
+    /// when its previous successful read began.
     async fn fetch_and_index(
         &self,
         source: &SourceConfig,
         validators: &Validators,
+        now: DateTime<Utc>,
+        listed_before: Option<DateTime<Utc>>,
     ) -> Result<Ran, RunError> {
-        let now = Utc::now();
         let (items, validators) = match read_source(&self.fetcher, source, validators, now).await? {
             Read::NotModified => return Ok(Ran::NotModified),
             Read::Items {
@@ -332,7 +341,7 @@ impl Runner {
         let n = items.len();
         let stats = self
             .index
-            .replace_source(&source.id, items, now)
+            .replace_source(&source.id, items, now, listed_before)
             .await
             .map_err(|e| RunError::Other(e.to_string()))?;
         Ok(Ran::Indexed {

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
+use perfusion_index::Item;
 use serde::{Deserialize, Serialize};
 
 /// The outcome of a source's last run.
@@ -75,6 +76,12 @@ pub struct SourceState {
     /// The last read missed items it had listed before, not yet withdrawn:
     /// a 304 (the page is still without them) then counts another miss.
     pub misses_pending: bool,
+    /// When its last read that the index holds began (a 304 counts; a read
+    /// that warned, failed or was skipped does not): every item of it that
+    /// the index does not mark missed was listed then. Searches show it as
+    /// the item's `last_seen`, so an item read again unchanged need not be
+    /// rewritten.
+    pub listed_at: Option<DateTime<Utc>>,
 }
 
 /// Every source's state, by source id; shared by the runner and the
@@ -145,6 +152,17 @@ impl States {
             .get(id)
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// When a source last listed each item: what the index holds, or
+    /// the latest read of a source that still lists it (see
+    /// [`Item::last_seen_given`]). One look at the states for all.
+    pub fn last_seen<'a>(&self, items: impl IntoIterator<Item = &'a Item>) -> Vec<DateTime<Utc>> {
+        let map = self.map.read().expect("state lock");
+        items
+            .into_iter()
+            .map(|item| item.last_seen_given(|id| map.get(id).and_then(|s| s.listed_at)))
+            .collect()
     }
 
     /// Changes one source's state (in memory; see [`States::save`]).

@@ -679,6 +679,7 @@ fn item(bytes: &mut Bytes<'_>) -> Item {
             source_id: "fuzz".to_owned(),
             org: source_org,
             url,
+            missed: bytes.flag(),
         });
     }
     let mut deadlines = Vec::new();

@@ -419,13 +419,18 @@ pub fn combine(id: &str, listings: &[Listing]) -> Item {
     item.deadlines.sort_by_key(|d| (d.date, d.kind.as_str()));
     item.sources = std::iter::once(first)
         .chain(others.iter().copied())
-        .flat_map(|l| l.item.sources.iter().cloned())
-        .fold(Vec::new(), |mut all, s| {
-            if !all
-                .iter()
-                .any(|a: &crate::SourceRef| a.source_id == s.source_id)
-            {
-                all.push(s);
+        .flat_map(|l| {
+            l.item.sources.iter().map(|s| crate::SourceRef {
+                missed: l.missed > 0,
+                ..s.clone()
+            })
+        })
+        .fold(Vec::new(), |mut all: Vec<crate::SourceRef>, s| {
+            match all.iter_mut().find(|a| a.source_id == s.source_id) {
+                // Two listings of one source: it lists the item while it
+                // lists either.
+                Some(a) => a.missed &= s.missed,
+                None => all.push(s),
             }
             all
         });

@@ -324,6 +324,10 @@ pub struct SourceRef {
     pub org: String,
     /// The page or entry the item was read from.
     pub url: String,
+    /// The source's latest successful read did not list the item (one more
+    /// such read withdraws it from this source).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub missed: bool,
 }
 
 /// When an item happens, as far as its source says.
@@ -396,7 +400,10 @@ pub struct Item {
     pub posted: Option<DateTime<Utc>>,
     /// When the aggregator first read it.
     pub first_seen: DateTime<Utc>,
-    /// When the aggregator last read it.
+    /// When a source last listed it, as the index holds it: the read that
+    /// last wrote it (an item read again unchanged is not rewritten), or
+    /// for a source that has since stopped listing it, its last read that
+    /// did. [`Item::last_seen_given`] adds the sources' later reads.
     pub last_seen: DateTime<Utc>,
     /// When what a calendar shows of it (dates, place, status, deadlines)
     /// last changed: first_seen, then the time of each revision. Calendars
@@ -417,6 +424,21 @@ impl Item {
     /// The ids of the sources that listed this item.
     pub fn source_ids(&self) -> impl Iterator<Item = &str> {
         self.sources.iter().map(|s| s.source_id.as_str())
+    }
+
+    /// When a source last listed the item, given when each source's
+    /// latest successful read was (`listed_at`, by source id): a source
+    /// that still lists it listed it then, though the index kept the
+    /// item as it was written.
+    pub fn last_seen_given(
+        &self,
+        listed_at: impl Fn(&str) -> Option<DateTime<Utc>>,
+    ) -> DateTime<Utc> {
+        self.sources
+            .iter()
+            .filter(|s| !s.missed)
+            .filter_map(|s| listed_at(&s.source_id))
+            .fold(self.last_seen, DateTime::max)
     }
 
     /// Whether a refetch changed what a calendar shows of the item: its dates,

@@ -36,13 +36,6 @@ use crate::store::IndexStore;
 /// item that may be another source's announcement of them.
 const MERGE_CANDIDATES: usize = 64;
 
-/// How stale `last_seen` may get before an item read again unchanged is
-/// rewritten for it. Rewriting every item on every read would make each
-/// cycle of a site without `ETag`s (or whose pages change a nonce on each
-/// request) rewrite its whole part of the index; a day is `last_seen`'s
-/// resolution instead.
-const LAST_SEEN_REFRESH: chrono::TimeDelta = chrono::TimeDelta::hours(24);
-
 /// The same announcement, leaving aside when it was read.
 fn same_but_when_seen(old: &Item, new: &Item) -> bool {
     let mut new = new.clone();
@@ -60,7 +53,8 @@ pub struct UpsertStats {
     pub added: usize,
     /// Items it held, whose dates, place or status changed.
     pub changed: usize,
-    /// Items it held unchanged (only `last_seen` moved).
+    /// Items it held unchanged: read again as they were, they are not
+    /// rewritten (see [`Item::last_seen_given`]).
     pub unchanged: usize,
     /// Items that another source already announced, now shown as one.
     pub merged: usize,
@@ -221,17 +215,24 @@ impl Writer {
     /// far likelier broken than empty.
     ///
     /// [`WITHDRAW_AFTER`]: crate::WITHDRAW_AFTER
+    ///
+    /// `listed_before` is when the source's previous successful read was:
+    /// a listing this read misses for the first time was last seen then
+    /// (the writer does not rewrite a listing read again unchanged, so its
+    /// own `last_seen` may be older).
     pub fn replace_source(
         &mut self,
         source_id: &str,
         items: Vec<Item>,
         now: DateTime<Utc>,
+        listed_before: Option<DateTime<Utc>>,
     ) -> Result<UpsertStats, IndexError> {
         let listed: HashSet<String> = items.iter().map(|i| i.id.clone()).collect();
         *self.read.get_mut() = Some(HashMap::new());
         let replaced = self.upsert(items, now).and_then(|mut stats| {
             if !listed.is_empty() {
-                self.count_misses(source_id, |l| !listed.contains(&l.item.id), now, &mut stats)?;
+                let missing = |l: &Listing| !listed.contains(&l.item.id);
+                self.count_misses(source_id, missing, listed_before, now, &mut stats)?;
             }
             Ok(stats)
         });
@@ -247,16 +248,18 @@ impl Writer {
         now: DateTime<Utc>,
     ) -> Result<UpsertStats, IndexError> {
         let mut stats = UpsertStats::default();
-        self.count_misses(source_id, |l| l.missed > 0, now, &mut stats)?;
+        self.count_misses(source_id, |l| l.missed > 0, None, now, &mut stats)?;
         Ok(stats)
     }
 
     /// Counts a miss for each listing of `source_id` that `missing` picks
-    /// and that is not withdrawn yet.
+    /// and that is not withdrawn yet. A listing missed for the first time
+    /// was last seen `listed_before`, when its source last read well.
     fn count_misses(
         &mut self,
         source_id: &str,
         missing: impl Fn(&Listing) -> bool,
+        listed_before: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
         stats: &mut UpsertStats,
     ) -> Result<(), IndexError> {
@@ -265,6 +268,12 @@ impl Writer {
             let mut missed = false;
             for listing in &mut record.listings {
                 if misses(listing) {
+                    if listing.missed == 0
+                        && let Some(before) = listed_before
+                    {
+                        let seen = &mut listing.item.last_seen;
+                        *seen = (*seen).max(before);
+                    }
                     listing.missed += 1;
                     missed = true;
                     if listing.withdrawn() {
@@ -354,12 +363,11 @@ impl Writer {
             .ok_or(IndexError::Corrupt("a listing missing from its record"))?;
         let old = &record.listings[at];
         item.first_seen = old.item.first_seen;
-        if old.missed == 0
-            && now - old.item.last_seen < LAST_SEEN_REFRESH
-            && same_but_when_seen(&old.item, &item)
-        {
+        if old.missed == 0 && same_but_when_seen(&old.item, &item) {
             // Read again as it was: the record and its document stay as
-            // they are, and `last_seen` moves at the next refresh.
+            // they are. Its source's read tells when it was last seen
+            // (`Item::last_seen_given`): rewriting every item on every read
+            // would rewrite the whole index each day.
             stats.unchanged += 1;
             return Ok(());
         }

@@ -307,8 +307,9 @@ fn source_ref_to_pb(s: &SourceRef) -> pb::SourceRef {
     }
 }
 
-/// An item as its wire message.
-pub fn item_to_pb(item: &Item) -> pb::Item {
+/// An item as its wire message, last seen when its sources' reads say
+/// (see [`crate::state::States::last_seen`]).
+pub fn item_to_pb(item: &Item, last_seen: DateTime<Utc>) -> pb::Item {
     let when = &item.when;
     pb::Item {
         id: item.id.clone(),
@@ -332,7 +333,7 @@ pub fn item_to_pb(item: &Item) -> pb::Item {
         deadlines: item.deadlines.iter().map(deadline_to_pb).collect(),
         posted: item.posted.map(timestamp),
         first_seen: Some(timestamp(item.first_seen)),
-        last_seen: Some(timestamp(item.last_seen)),
+        last_seen: Some(timestamp(last_seen)),
         language: item.language.clone().unwrap_or_default(),
         revision: item.revision,
     }

@@ -13,7 +13,7 @@ pub mod convert;
 use std::sync::Arc;
 
 use chrono::Utc;
-use perfusion_index::IndexStore;
+use perfusion_index::{IndexStore, Item};
 use perfusion_proto::v1 as pb;
 use perfusion_proto::v1::aggregator_service_server::{AggregatorService, AggregatorServiceServer};
 use tokio::net::TcpListener;
@@ -83,6 +83,17 @@ impl AggregatorServiceImpl {
         )))
     }
 
+    /// Items as their wire messages, each last seen when its sources'
+    /// latest reads say.
+    fn items_to_pb(&self, items: &[Item]) -> Vec<pb::Item> {
+        let seen = self.runner.states().last_seen(items);
+        items
+            .iter()
+            .zip(seen)
+            .map(|(item, last_seen)| convert::item_to_pb(item, last_seen))
+            .collect()
+    }
+
     fn sources_status(&self, only: Option<&str>) -> Vec<pb::SourceStatus> {
         self.runner
             .config()
@@ -145,7 +156,7 @@ impl AggregatorService for AggregatorServiceImpl {
             None => String::new(),
         };
         Ok(reply(pb::SearchResponse {
-            items: hits.items.iter().map(convert::item_to_pb).collect(),
+            items: self.items_to_pb(&hits.items),
             total_hits: hits.total,
             next_page_token,
             facets: hits
@@ -176,7 +187,7 @@ impl AggregatorService for AggregatorServiceImpl {
         }
         match self.store.get(id.trim()).map_err(internal)? {
             Some(item) => Ok(reply(pb::GetItemResponse {
-                item: Some(convert::item_to_pb(&item)),
+                item: self.items_to_pb(std::slice::from_ref(&item)).pop(),
             })),
             None => Err(Status::not_found(format!("no item has id {id:?}"))),
         }
@@ -265,6 +276,7 @@ impl AggregatorService for AggregatorServiceImpl {
         convert::search_query(&filter, Utc::now().date_naive())?;
         let mut changes = self.runner.changes();
         let store = self.store.clone();
+        let states = self.runner.states().clone();
         let (tx, rx) = tokio::sync::mpsc::channel(WATCH_BUFFER);
         tokio::spawn(async move {
             loop {
@@ -292,9 +304,10 @@ impl AggregatorService for AggregatorServiceImpl {
                     }
                     Err(_) => break,
                 };
-                for item in &items {
+                let seen = states.last_seen(&items);
+                for (item, last_seen) in items.iter().zip(seen) {
                     let message = pb::WatchItemsResponse {
-                        item: Some(convert::item_to_pb(item)),
+                        item: Some(convert::item_to_pb(item, last_seen)),
                     };
                     if tx.send(Ok(message)).await.is_err() {
                         return; // The client went away.

@@ -155,6 +155,7 @@ pub fn item(raw: &RawItem, cx: &Context<'_>) -> Item {
             source_id: source.id.clone(),
             org: source.org.clone(),
             url,
+            missed: false,
         }],
         when,
         place,

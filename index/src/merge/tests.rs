@@ -27,6 +27,7 @@ fn listed(source: &str, org: &str, title: &str, start: &str, end: &str, city: &s
             source_id: source.into(),
             org: org.into(),
             url: format!("https://{}.example/", org.to_lowercase()),
+            missed: false,
         }],
         when: When {
             start: Some(day(start)),

@@ -32,6 +32,7 @@ fn item(
             source_id: format!("{}-src", org.to_lowercase()),
             org: org.into(),
             url: "https://example.org/".into(),
+            missed: false,
         }],
         when: match dates {
             Some((start, end)) => When {

@@ -30,6 +30,7 @@ fn listed(source: &str, org: &str, title: &str, start: &str, end: &str) -> Item 
             source_id: source.into(),
             org: org.into(),
             url: format!("https://{}.example/", org.to_lowercase()),
+            missed: false,
         }],
         when: When {
             start: Some(day(start)),
@@ -112,7 +113,7 @@ fn assert_sources(store: &IndexStore, expected: &[(&str, Vec<&str>)], context: &
 }
 
 fn run(w: &mut Writer, source: &str, items: Vec<Item>, when: &str) -> UpsertStats {
-    let stats = w.replace_source(source, items, at(when)).unwrap();
+    let stats = w.replace_source(source, items, at(when), None).unwrap();
     w.commit().unwrap();
     stats
 }

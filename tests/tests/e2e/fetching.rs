@@ -14,6 +14,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use perfusion_proto::v1 as pb;
 use perfusion_tests::{TestDaemon, config_from, fixture_sites, items_of};
 use perfusiond::state::Outcome;
 use perfusiond::{Daemon, Options};
@@ -177,6 +178,24 @@ async fn a_304_costs_no_parsing_and_no_index_write() {
     // Nothing was rewritten: the items are exactly as they were.
     assert_eq!(items_of(store, ""), before);
     assert_eq!(runner.states().get("etag0").last_run_items, 6);
+
+    // Yet the read saw them: a client is told so.
+    let read_again = runner.states().get("etag0").listed_at.unwrap();
+    assert!(read_again > first.listed_at.unwrap());
+    let id = before[0].id.clone();
+    let item = daemon
+        .client()
+        .await
+        .get_item(pb::GetItemRequest { id })
+        .await
+        .unwrap()
+        .into_inner()
+        .item
+        .unwrap();
+    let (last, first) = (item.last_seen.unwrap(), item.first_seen.unwrap());
+    let at = |seconds, nanos: i32| chrono::DateTime::from_timestamp(seconds, nanos as u32);
+    assert_eq!(at(last.seconds, last.nanos), Some(read_again));
+    assert_eq!(at(first.seconds, first.nanos), Some(before[0].first_seen));
 }
 
 #[tokio::test]

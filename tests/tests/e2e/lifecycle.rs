@@ -109,6 +109,12 @@ async fn a_course_dropped_from_the_page_is_withdrawn_after_two_reads_without_it(
     let run = || async { daemon.run_once().await.remove(0) };
     assert_eq!(run().await.items, 3);
     assert_eq!(shown(&daemon).len(), 3);
+    // The page is read again, unchanged (304): every course is seen again.
+    assert_eq!(run().await.outcome, Outcome::NotModified);
+    let states = daemon.runner().states();
+    let read_unchanged = states.get("elso-courses").listed_at.unwrap();
+    let tampa = items_of(daemon.store(), "tampa");
+    assert_eq!(states.last_seen(&tampa), [read_unchanged]);
 
     // Tampa is taken off the page. One read without it may be a page
     // caught mid-edit: it is still shown.
@@ -116,6 +122,12 @@ async fn a_course_dropped_from_the_page_is_withdrawn_after_two_reads_without_it(
     let once = run().await;
     assert_eq!((once.outcome, once.stats.withdrawn), (Outcome::Ok, 0));
     assert_eq!(shown(&daemon).len(), 3);
+    // Stockholm was seen by this read; Tampa last by the one before.
+    let read_without = states.get("elso-courses").listed_at.unwrap();
+    assert!(read_without > read_unchanged);
+    let seen = |text| states.last_seen(&items_of(daemon.store(), text));
+    assert_eq!(seen("stockholm"), [read_without]);
+    assert_eq!(seen("tampa"), [read_unchanged]);
 
     // The second read in a row without it withdraws it. The page has not
     // changed, so the server answers 304: still a read of a page without

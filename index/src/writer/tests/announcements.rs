@@ -131,11 +131,13 @@ fn an_event_that_could_join_two_records_joins_the_likelier() {
             Some("London"),
         )];
         let now = at("2025-01-01T00:00:00Z");
-        w.replace_source("elso-courses", elso, now).unwrap();
+        w.replace_source("elso-courses", elso, now, None).unwrap();
         if !same_commit {
             w.commit().unwrap();
         }
-        let stats = w.replace_source("amsect-events", amsect, now).unwrap();
+        let stats = w
+            .replace_source("amsect-events", amsect, now, None)
+            .unwrap();
         w.commit().unwrap();
         assert_eq!(stats.merged, 1, "same commit: {same_commit}");
         assert_sources(
@@ -171,11 +173,12 @@ fn an_event_as_like_two_records_joins_the_one_with_the_smaller_id() {
                 .to_vec();
             let euroelso = vec![course("euroelso-courses", "EuroELSO", "euroelso-1")];
             let now = at("2025-01-01T00:00:00Z");
-            w.replace_source("elso-courses", elso, now).unwrap();
+            w.replace_source("elso-courses", elso, now, None).unwrap();
             if !same_commit {
                 w.commit().unwrap();
             }
-            w.replace_source("euroelso-courses", euroelso, now).unwrap();
+            w.replace_source("euroelso-courses", euroelso, now, None)
+                .unwrap();
             w.commit().unwrap();
             assert_sources(
                 &store,
@@ -263,7 +266,7 @@ fn an_item_in_montreal_with_a_city_less_announcer_takes_no_toronto_announcement(
             ("toronto-listings", Some("Toronto")),
         ] {
             let items = vec![cscp_meeting(source, city)];
-            w.replace_source(source, items, at("2024-06-01T00:00:00Z"))
+            w.replace_source(source, items, at("2024-06-01T00:00:00Z"), None)
                 .unwrap();
             if commit_each {
                 w.commit().unwrap();

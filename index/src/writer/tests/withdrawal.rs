@@ -98,7 +98,8 @@ fn reads_of_a_source_before_one_commit_count_their_misses() {
     );
     let both = vec![congress.clone(), apelso.clone()];
     let read = |w: &mut Writer, items: Vec<Item>, when: &str| {
-        w.replace_source("elso-meetings", items, at(when)).unwrap()
+        w.replace_source("elso-meetings", items, at(when), None)
+            .unwrap()
     };
     assert_eq!(read(&mut w, both, "2021-08-01T00:00:00Z").added, 2);
     let once = read(&mut w, vec![congress.clone()], "2021-08-02T00:00:00Z");
@@ -273,52 +274,79 @@ fn an_unchanged_page_still_without_an_item_counts_as_a_second_miss() {
 }
 
 #[test]
-fn an_item_read_again_unchanged_is_not_rewritten_until_its_last_seen_is_a_day_old() {
+fn an_item_read_again_unchanged_is_never_rewritten_and_a_miss_dates_its_last_listing() {
     let store = IndexStore::open_in_ram().unwrap();
     let mut w = store.writer().unwrap();
-    run(
-        &mut w,
+    let apelso = listed(
         "elso-meetings",
-        vec![elso_congress()],
-        "2022-01-01T08:00:00Z",
+        "ELSO",
+        "APELSO 2021",
+        "2021-09-30",
+        "2021-10-02",
     );
+    let both = || vec![elso_congress(), apelso.clone()];
+    let mut read = |items: Vec<Item>, when: &str, before: Option<&str>| {
+        let stats = w
+            .replace_source("elso-meetings", items, at(when), before.map(at))
+            .unwrap();
+        w.commit().unwrap();
+        stats
+    };
+    read(both(), "2022-01-01T08:00:00Z", None);
     let segments = || store.reader.searcher().segment_readers().len();
     let written = segments();
 
-    // Hourly reads of the same page: nothing to write.
-    for hour in ["09", "10", "23"] {
-        let stats = run(
-            &mut w,
-            "elso-meetings",
-            vec![elso_congress()],
-            &format!("2022-01-01T{hour}:00:00Z"),
-        );
-        assert_eq!(stats.unchanged, 1);
+    // Hourly reads of the same page, then the next day's: nothing to write.
+    let mut before = "2022-01-01T08:00:00Z".to_owned();
+    for when in [
+        "2022-01-01T09:00:00Z",
+        "2022-01-01T23:00:00Z",
+        "2022-01-02T08:00:00Z",
+    ] {
+        let stats = read(both(), when, Some(&before));
+        assert_eq!((stats.unchanged, stats.changed, stats.missed), (2, 0, 0));
+        before = when.to_owned();
     }
     assert_eq!(segments(), written, "no document was written");
-    let item = &shown(&store)[0];
-    assert_eq!(item.last_seen, at("2022-01-01T08:00:00Z"));
+    let congress = store.get(&elso_congress().id).unwrap().unwrap();
+    assert_eq!(congress.last_seen, at("2022-01-01T08:00:00Z"));
+    assert_eq!(congress.revision, 0);
+    // The source's latest read listed it: that is when it was last seen.
+    let latest = |_: &str| Some(at("2022-01-02T08:00:00Z"));
+    assert_eq!(congress.last_seen_given(latest), at("2022-01-02T08:00:00Z"));
 
-    // A day after it was last written, a read refreshes last_seen.
-    let stats = run(
-        &mut w,
-        "elso-meetings",
-        vec![elso_congress()],
-        "2022-01-02T08:00:00Z",
+    // The page drops the congress: it was last seen at the read before.
+    let stats = read(
+        vec![apelso.clone()],
+        "2022-01-03T08:00:00Z",
+        Some("2022-01-02T08:00:00Z"),
     );
-    assert_eq!(stats.unchanged, 1);
-    let item = &shown(&store)[0];
-    assert_eq!(item.last_seen, at("2022-01-02T08:00:00Z"));
-    assert_eq!(item.first_seen, at("2022-01-01T08:00:00Z"));
-    assert_eq!(item.revision, 0);
+    assert_eq!((stats.missed, stats.withdrawn), (1, 0));
+    let congress = store.get(&elso_congress().id).unwrap().unwrap();
+    assert_eq!(congress.status, Status::Scheduled);
+    assert!(congress.sources[0].missed);
+    assert_eq!(congress.last_seen, at("2022-01-02T08:00:00Z"));
+    let latest = |_: &str| Some(at("2022-01-03T08:00:00Z"));
+    assert_eq!(
+        congress.last_seen_given(latest),
+        at("2022-01-02T08:00:00Z"),
+        "a read without it does not see it"
+    );
 
-    // A change is written at once.
+    // It is back, moved: written at once, seen again, listed again.
     let mut moved = elso_congress();
     moved.place.city = Some("Lisbon".into());
-    let stats = run(&mut w, "elso-meetings", vec![moved], "2022-01-02T09:00:00Z");
-    assert_eq!(stats.changed, 1);
-    let item = &shown(&store)[0];
-    assert_eq!(item.place.city.as_deref(), Some("Lisbon"));
-    assert_eq!(item.last_seen, at("2022-01-02T09:00:00Z"));
-    assert_eq!(shown(&store).len(), 1);
+    let stats = read(
+        vec![moved, apelso.clone()],
+        "2022-01-04T09:00:00Z",
+        Some("2022-01-03T08:00:00Z"),
+    );
+    assert_eq!((stats.changed, stats.unchanged), (1, 1));
+    let congress = store.get(&elso_congress().id).unwrap().unwrap();
+    assert_eq!(congress.place.city.as_deref(), Some("Lisbon"));
+    assert_eq!(congress.last_seen, at("2022-01-04T09:00:00Z"));
+    assert_eq!(congress.first_seen, at("2022-01-01T08:00:00Z"));
+    assert_eq!(congress.revision, 1);
+    assert!(!congress.sources[0].missed);
+    assert_eq!(shown(&store).len(), 2);
 }

@@ -17,8 +17,8 @@
 //! - makes the daemon re-ingest all N items (every page's ETag changes,
 //!   `RefreshSource` runs every source) while searches go on, and prints
 //!   their latency then; with `--rewrite` every summary changes too, so
-//!   the daemon rewrites every record, as its daily refresh of
-//!   `last_seen` does.
+//!   the daemon rewrites every record, as when every source revised every
+//!   item at once.
 //!
 //! Everything is bounded in count and time and stays on loopback; the
 //! daemon is stopped with SIGTERM at the end. Build with `--release`:
@@ -87,8 +87,8 @@ struct Args {
     #[arg(long, default_value_t = 4)]
     reingest_concurrency: usize,
     /// Make the re-ingest revise every item's summary, so that the daemon
-    /// rewrites every record (as it does once a day, when it refreshes
-    /// `last_seen`) and merges the index after: the heaviest re-ingest.
+    /// rewrites every record and merges the index after: the heaviest
+    /// re-ingest, as when every source revised every item at once.
     /// The index then no longer matches the pages as first served, so the
     /// next --reuse run ingests afresh.
     #[arg(long)]

@@ -7,7 +7,7 @@
 //! upserts all N items again: a full re-ingest of the same items, which
 //! the daemon's writer finds unchanged. Bumping it with a revision also
 //! adds "Revision genN." to every summary, so the writer rewrites every
-//! record, as it does once a day when it refreshes `last_seen`.
+//! record.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};

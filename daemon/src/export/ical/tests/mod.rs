@@ -30,6 +30,7 @@ fn source(id: &str, org: &str, url: &str) -> SourceRef {
         source_id: id.to_owned(),
         org: org.to_owned(),
         url: url.to_owned(),
+        missed: false,
     }
 }
 
