@@ -21,7 +21,9 @@
 //! - `facets` (`/kind/course`, `/org/ELSO`, `/country/DE`, `/month/2026-05`)
 //!   for facet counts;
 //! - `listings` (stored JSON) and `listing_id`: every source's announcement
-//!   the item is made of (see [`crate::merge`]), found by its own id;
+//!   the item is made of (see [`crate::merge`]), found by its own id: the
+//!   record's `id` for the one that opened it (a record keeps the id of
+//!   the listing that opened it), `listing_id` for the others;
 //!   `source` names the sources of all of them, withdrawn ones included;
 //! - `merge_key` (an event's first and last day, or another item's page, for
 //!   each live listing another source's announcement of the same event could
@@ -219,7 +221,10 @@ pub(crate) fn to_document(
     doc.add_text(f.doc, serde_json::to_string(item)?);
     doc.add_text(f.listings, serde_json::to_string(listings)?);
     for listing in listings {
-        doc.add_text(f.listing_id, &listing.item.id);
+        // The listing that opened the record is found by the record's id.
+        if listing.item.id != item.id {
+            doc.add_text(f.listing_id, &listing.item.id);
+        }
         if let Some(source) = listing.item.sources.first() {
             doc.add_text(f.source, &source.source_id);
         }

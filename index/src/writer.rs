@@ -510,8 +510,19 @@ impl Writer {
         if !stored {
             return Ok(None);
         }
-        let term = Term::from_field_text(self.store.fields.listing_id, listing_id);
-        let found = self.stored(&TermQuery::new(term, IndexRecordOption::Basic), 1, |_| true)?;
+        // The record it opened has its id; another record lists it under
+        // `listing_id`. Never both: a record keeps the id of the listing
+        // that opened it, even when that listing leaves it.
+        let f = &self.store.fields;
+        let term = |field, text| -> Box<dyn Query> {
+            let term = Term::from_field_text(field, text);
+            Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+        };
+        let query = BooleanQuery::new(vec![
+            (Occur::Should, term(f.id, listing_id)),
+            (Occur::Should, term(f.listing_id, listing_id)),
+        ]);
+        let found = self.stored(&query, 1, |ls| ls.iter().any(|l| l.item.id == listing_id))?;
         Ok(found.into_iter().next())
     }
 
