@@ -3,17 +3,22 @@
 
 use super::*;
 
-/// ELSO's meetings page lists its congress and APELSO 2021 (no place);
-/// the two items, as listed.
-fn elso_lists_the_congress_and_apelso(w: &mut Writer) -> (Item, Item) {
-    let congress = elso_congress();
-    let mut apelso = listed(
+/// APELSO 2021 as ELSO's meetings page lists it.
+fn apelso() -> Item {
+    listed(
         "elso-meetings",
         "ELSO",
         "APELSO 2021",
         "2021-09-30",
         "2021-10-02",
-    );
+    )
+}
+
+/// ELSO's meetings page lists its congress and APELSO 2021 (no place);
+/// the two items, as listed.
+fn elso_lists_the_congress_and_apelso(w: &mut Writer) -> (Item, Item) {
+    let congress = elso_congress();
+    let mut apelso = apelso();
     apelso.place = Place::default();
     run(
         w,
@@ -89,13 +94,7 @@ fn reads_of_a_source_before_one_commit_count_their_misses() {
     let store = IndexStore::open_in_ram().unwrap();
     let mut w = store.writer().unwrap();
     let congress = elso_congress();
-    let apelso = listed(
-        "elso-meetings",
-        "ELSO",
-        "APELSO 2021",
-        "2021-09-30",
-        "2021-10-02",
-    );
+    let apelso = apelso();
     let both = vec![congress.clone(), apelso.clone()];
     let read = |w: &mut Writer, items: Vec<Item>, when: &str| {
         w.replace_source("elso-meetings", items, at(when), None)
@@ -277,13 +276,7 @@ fn an_unchanged_page_still_without_an_item_counts_as_a_second_miss() {
 fn an_item_read_again_unchanged_is_never_rewritten_and_a_miss_dates_its_last_listing() {
     let store = IndexStore::open_in_ram().unwrap();
     let mut w = store.writer().unwrap();
-    let apelso = listed(
-        "elso-meetings",
-        "ELSO",
-        "APELSO 2021",
-        "2021-09-30",
-        "2021-10-02",
-    );
+    let apelso = apelso();
     let both = || vec![elso_congress(), apelso.clone()];
     let mut read = |items: Vec<Item>, when: &str, before: Option<&str>| {
         let stats = w
