@@ -23,7 +23,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use tantivy::collector::DocSetCollector;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
-use tantivy::schema::IndexRecordOption;
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, IndexWriter, TantivyDocument, Term};
 
 use crate::IndexError;
@@ -35,6 +35,12 @@ use crate::store::IndexStore;
 /// At most this many stored records with the same days are compared with an
 /// item that may be another source's announcement of them.
 const MERGE_CANDIDATES: usize = 64;
+
+/// An exact, unscored lookup of one term.
+fn term_query(field: Field, text: &str) -> Box<dyn Query> {
+    let term = Term::from_field_text(field, text);
+    Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+}
 
 /// The same announcement, leaving aside when it was read.
 fn same_but_when_seen(old: &Item, new: &Item) -> bool {
@@ -514,13 +520,9 @@ impl Writer {
         // `listing_id`. Never both: a record keeps the id of the listing
         // that opened it, even when that listing leaves it.
         let f = &self.store.fields;
-        let term = |field, text| -> Box<dyn Query> {
-            let term = Term::from_field_text(field, text);
-            Box::new(TermQuery::new(term, IndexRecordOption::Basic))
-        };
         let query = BooleanQuery::new(vec![
-            (Occur::Should, term(f.id, listing_id)),
-            (Occur::Should, term(f.listing_id, listing_id)),
+            (Occur::Should, term_query(f.id, listing_id)),
+            (Occur::Should, term_query(f.listing_id, listing_id)),
         ]);
         let found = self.stored(&query, 1, |ls| ls.iter().any(|l| l.item.id == listing_id))?;
         Ok(found.into_iter().next())
@@ -620,22 +622,18 @@ impl Writer {
     /// item names a city, that city or none ([`merge::merge_places`]).
     fn candidates_query(&self, key: &str, city: Option<&str>, source: &str) -> BooleanQuery {
         let f = &self.store.fields;
-        let term = |field, text: &str| -> Box<dyn Query> {
-            let term = Term::from_field_text(field, text);
-            Box::new(TermQuery::new(term, IndexRecordOption::Basic))
-        };
         let candidates = match merge::merge_places(key, city) {
             Some(places) => Box::new(BooleanQuery::new(
                 places
                     .iter()
-                    .map(|place| (Occur::Should, term(f.merge_place, place)))
+                    .map(|place| (Occur::Should, term_query(f.merge_place, place)))
                     .collect(),
             )),
-            None => term(f.merge_key, key),
+            None => term_query(f.merge_key, key),
         };
         BooleanQuery::new(vec![
             (Occur::Must, candidates),
-            (Occur::MustNot, term(f.source, source)),
+            (Occur::MustNot, term_query(f.source, source)),
         ])
     }
 

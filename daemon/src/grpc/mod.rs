@@ -28,6 +28,7 @@ use crate::grpc::convert::PageToken;
 use crate::metrics::Metrics;
 use crate::runner::Runner;
 use crate::searchers;
+use crate::state::States;
 
 /// Items a watcher's stream holds before its task waits for the client.
 const WATCH_BUFFER: usize = 64;
@@ -83,17 +84,6 @@ impl AggregatorServiceImpl {
         )))
     }
 
-    /// Items as their wire messages, each last seen when its sources'
-    /// latest reads say.
-    fn items_to_pb(&self, items: &[Item]) -> Vec<pb::Item> {
-        let seen = self.runner.states().last_seen(items);
-        items
-            .iter()
-            .zip(seen)
-            .map(|(item, last_seen)| convert::item_to_pb(item, last_seen))
-            .collect()
-    }
-
     fn sources_status(&self, only: Option<&str>) -> Vec<pb::SourceStatus> {
         self.runner
             .config()
@@ -120,6 +110,17 @@ fn reply<T>(message: T) -> Response<T> {
         tonic::metadata::MetadataValue::from(perfusion_proto::PROTOCOL_VERSION),
     );
     response
+}
+
+/// Items as their wire messages, each last seen when its sources' latest
+/// reads say.
+fn items_to_pb(states: &States, items: &[Item]) -> Vec<pb::Item> {
+    let seen = states.last_seen(items);
+    items
+        .iter()
+        .zip(seen)
+        .map(|(item, last_seen)| convert::item_to_pb(item, last_seen))
+        .collect()
 }
 
 fn internal(e: impl std::fmt::Display) -> Status {
@@ -156,7 +157,7 @@ impl AggregatorService for AggregatorServiceImpl {
             None => String::new(),
         };
         Ok(reply(pb::SearchResponse {
-            items: self.items_to_pb(&hits.items),
+            items: items_to_pb(self.runner.states(), &hits.items),
             total_hits: hits.total,
             next_page_token,
             facets: hits
@@ -187,7 +188,7 @@ impl AggregatorService for AggregatorServiceImpl {
         }
         match self.store.get(id.trim()).map_err(internal)? {
             Some(item) => Ok(reply(pb::GetItemResponse {
-                item: self.items_to_pb(std::slice::from_ref(&item)).pop(),
+                item: items_to_pb(self.runner.states(), std::slice::from_ref(&item)).pop(),
             })),
             None => Err(Status::not_found(format!("no item has id {id:?}"))),
         }
@@ -304,11 +305,8 @@ impl AggregatorService for AggregatorServiceImpl {
                     }
                     Err(_) => break,
                 };
-                let seen = states.last_seen(&items);
-                for (item, last_seen) in items.iter().zip(seen) {
-                    let message = pb::WatchItemsResponse {
-                        item: Some(convert::item_to_pb(item, last_seen)),
-                    };
+                for item in items_to_pb(&states, &items) {
+                    let message = pb::WatchItemsResponse { item: Some(item) };
                     if tx.send(Ok(message)).await.is_err() {
                         return; // The client went away.
                     }
