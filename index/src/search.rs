@@ -98,8 +98,10 @@ impl SearchQuery {
 /// A page of hits.
 #[derive(Debug, Clone, Default)]
 pub struct Hits {
-    /// The items of this page, in order.
-    pub items: Vec<Item>,
+    /// The items of this page, in order. Shared with the items kept for
+    /// the next searches (and with the kept answer), so showing them again
+    /// copies nothing.
+    pub items: Vec<Arc<Item>>,
     /// How many items match in all.
     pub total: u64,
     /// In the date order, the key the next page starts after.
@@ -181,7 +183,7 @@ impl IndexStore {
             items.push(if keep {
                 self.shown_item(searcher, address)?
             } else {
-                self.item_at(searcher, address)?
+                Arc::new(self.item_at(searcher, address)?)
             });
         }
         // By root in FACET_ROOTS order, then by value.
@@ -199,7 +201,7 @@ impl IndexStore {
             None => HashMap::new(),
         };
         let next_key = (q.sort == SortOrder::Date)
-            .then(|| items.last().map(schema::date_key))
+            .then(|| items.last().map(|item| schema::date_key(item)))
             .flatten();
         Ok(Hits {
             items,
@@ -213,14 +215,17 @@ impl IndexStore {
 
     /// The item of a hit, from the items recent searches showed when it is
     /// one of them, and kept for the next searches.
-    fn shown_item(&self, searcher: &Searcher, address: DocAddress) -> Result<Item, IndexError> {
+    fn shown_item(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+    ) -> Result<Arc<Item>, IndexError> {
         let segment = searcher.segment_reader(address.segment_ord).segment_id();
         if let Some(item) = self.shown.get(segment, address.doc_id) {
-            return Ok(Arc::unwrap_or_clone(item));
+            return Ok(item);
         }
-        let item = self.item_at(searcher, address)?;
-        self.shown
-            .keep(segment, address.doc_id, Arc::new(item.clone()));
+        let item = Arc::new(self.item_at(searcher, address)?);
+        self.shown.keep(segment, address.doc_id, Arc::clone(&item));
         Ok(item)
     }
 
@@ -229,7 +234,7 @@ impl IndexStore {
         &self,
         searcher: &tantivy::Searcher,
         text: &dyn Query,
-        items: &[Item],
+        items: &[Arc<Item>],
     ) -> Result<HashMap<String, Snippet>, IndexError> {
         let mut generator = SnippetGenerator::create(searcher, text, self.fields.summary)?;
         generator.set_max_num_chars(SNIPPET_CHARS);

@@ -144,7 +144,11 @@ pub fn items_of(store: &perfusion_index::IndexStore, text: &str) -> Vec<perfusio
     q.include_past = true;
     q.include_withdrawn = true;
     q.limit = 10_000;
-    store.search(&q).expect("search").items
+    let items = store.search(&q).expect("search").items;
+    items
+        .into_iter()
+        .map(std::sync::Arc::unwrap_or_clone)
+        .collect()
 }
 
 /// The real `sources.toml`.

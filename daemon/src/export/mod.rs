@@ -8,6 +8,8 @@
 pub mod atom;
 pub mod ical;
 
+use std::sync::Arc;
+
 use chrono::{Duration, NaiveDate};
 use perfusion_index::{IndexError, IndexStore, Item, SearchQuery, SortOrder};
 use perfusion_proto::v1 as pb;
@@ -104,7 +106,8 @@ fn matching(
     query.sort = sort;
     query.offset = 0;
     query.limit = limit;
-    Ok(store.search(&query)?.items)
+    let items = store.search(&query)?.items;
+    Ok(items.into_iter().map(Arc::unwrap_or_clone).collect())
 }
 
 /// A calendar, by name or by filter, as iCalendar text.

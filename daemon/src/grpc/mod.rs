@@ -10,6 +10,7 @@
 
 pub mod convert;
 
+use std::borrow::Borrow;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -114,12 +115,12 @@ fn reply<T>(message: T) -> Response<T> {
 
 /// Items as their wire messages, each last seen when its sources' latest
 /// reads say.
-fn items_to_pb(states: &States, items: &[Item]) -> Vec<pb::Item> {
-    let seen = states.last_seen(items);
+fn items_to_pb<I: Borrow<Item>>(states: &States, items: &[I]) -> Vec<pb::Item> {
+    let seen = states.last_seen(items.iter().map(Borrow::borrow));
     items
         .iter()
         .zip(seen)
-        .map(|(item, last_seen)| convert::item_to_pb(item, last_seen))
+        .map(|(item, last_seen)| convert::item_to_pb(item.borrow(), last_seen))
         .collect()
 }
 

@@ -136,7 +136,7 @@ fn ids(store: &IndexStore, q: &SearchQuery) -> Vec<String> {
         .unwrap()
         .items
         .into_iter()
-        .map(|i| i.id)
+        .map(|i| i.id.clone())
         .collect()
 }
 
@@ -362,7 +362,7 @@ fn a_search_shows_what_an_item_became_even_right_after_showing_it() {
     assert_eq!(shown.len(), 1);
     assert_eq!(shown[0].when.end, Some(day(2026, 12, 4)));
 
-    let mut tampa = shown[0].clone();
+    let mut tampa = Item::clone(&shown[0]);
     tampa.title = "Adult ECMO Simulation Course (moved)".into();
     tampa.when.end = Some(day(2026, 12, 5));
     let mut writer = store.writer().unwrap();

@@ -90,7 +90,7 @@ fn shown(daemon: &Daemon) -> Vec<String> {
         .unwrap()
         .items
         .into_iter()
-        .map(|i| i.title)
+        .map(|i| i.title.clone())
         .collect()
 }
 

@@ -473,7 +473,7 @@ fn read_back(index: &Path, expected: usize) -> anyhow::Result<Vec<Item>> {
         items.len(),
         expected - items.len()
     );
-    Ok(items)
+    Ok(items.into_iter().map(Arc::unwrap_or_clone).collect())
 }
 
 /// Prints what the index holds, so the mix can be judged realistic.
