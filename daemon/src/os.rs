@@ -36,8 +36,15 @@ pub fn release_free_memory() -> bool {
 }
 
 /// The smallest allocation glibc serves from its own mapping, returned to
-/// the system the moment it is freed (see [`keep_large_buffers_off_the_heap`]).
-pub const LARGE_BUFFER_BYTES: i32 = 256 * 1024;
+/// the system the moment it is freed (see [`keep_large_buffers_off_the_heap`]):
+/// 1,100 KiB, just above the two buffers the index writer asks for again
+/// and again. tantivy's writer takes its memory in pages of 1 MiB, and
+/// each segment it writes or merges builds one term dictionary per indexed
+/// field, each with a 960,000-byte table (17 fields: 16 MB a segment).
+/// Mapped afresh, every one of those was new memory to fault in, page by
+/// page, and to zero: at 256 KiB, a fresh ingest of 100,000 items took 0.8
+/// to 1.1 million page faults; at 1,100 KiB, 0.28 million.
+pub const LARGE_BUFFER_BYTES: i32 = 1100 * 1024;
 
 /// Serves every allocation of [`LARGE_BUFFER_BYTES`] or more from a mapping
 /// of its own, for the whole process.
@@ -46,16 +53,21 @@ pub const LARGE_BUFFER_BYTES: i32 = 256 * 1024;
 /// each large block freed, up to 32 MB: after a few pages have been read,
 /// their bodies, parse trees and item lists all come from the arenas, and
 /// what they leave free stays resident until the cycle ends and
-/// [`release_free_memory`] runs. A fixed threshold keeps those buffers out
-/// of the arenas. Measured with the load generator at 100,000 items, in
-/// interleaved runs, a full re-ingest beside computed searches peaked at
-/// 127–128 MB with it and 141–144 MB without (the heap after it: 37 MB
-/// against 50–55 MB), and searches were no slower. It costs a fresh
-/// ingest CPU: each buffer it maps is new memory to fault in, where the
-/// arenas would have reused pages. Through the pipeline 19.9–21.8 s of CPU
-/// against 19.1–20.2 s, and the index writer alone 16.0–16.5 s against
-/// 14.3–15.5 s (three interleaved runs each). A threshold of 1 MB cost
-/// ingest as much; 128 KB lowered the peak a little more.
+/// [`release_free_memory`] runs. A fixed threshold keeps the largest
+/// buffers (the writer's term hash table, a large source's item list) out
+/// of the arenas.
+///
+/// Measured with the load generator at 100,000 items, in interleaved runs.
+/// A threshold of 256 KiB first took a re-ingest beside computed searches
+/// from a peak of 141–144 MB to 127–128 MB. It cost a fresh ingest CPU,
+/// which was not traced to the writer's buffers until later. Moving the
+/// threshold above those buffers (2026-11-30, night) made the fresh ingest faster
+/// in each of five pairs: 6.7–10.5 s through the pipeline against
+/// 7.1–11.3 s, 10.3–16.8 s of CPU against 10.9–18.0 s. The re-ingest's
+/// peak rose by 3–5 MB (117–122 MB against 113–119 MB), and that of a
+/// re-ingest rewriting every record did not measurably (223–226 MB against
+/// 208–225 MB). A threshold of exactly 1 MiB would still map the writer's
+/// pages: each is 1 MiB plus glibc's header.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[expect(unsafe_code, reason = "mallopt, a glibc call without preconditions")]
 pub fn keep_large_buffers_off_the_heap() {
