@@ -61,13 +61,13 @@ pub const LARGE_BUFFER_BYTES: i32 = 1100 * 1024;
 /// A threshold of 256 KiB first took a re-ingest beside computed searches
 /// from a peak of 141–144 MB to 127–128 MB. It cost a fresh ingest CPU,
 /// which was not traced to the writer's buffers until later. Moving the
-/// threshold above those buffers (2026-11-30, night) made the fresh ingest faster
-/// in each of five pairs: 6.7–10.5 s through the pipeline against
+/// threshold above those buffers (2026-11-30, night) made the fresh ingest
+/// faster in each of five pairs: 6.7–10.5 s through the pipeline against
 /// 7.1–11.3 s, 10.3–16.8 s of CPU against 10.9–18.0 s. The re-ingest's
-/// peak rose by 3–5 MB (117–122 MB against 113–119 MB), and that of a
-/// re-ingest rewriting every record did not measurably (223–226 MB against
-/// 208–225 MB). A threshold of exactly 1 MiB would still map the writer's
-/// pages: each is 1 MiB plus glibc's header.
+/// peak rose by 3–5 MB (117–125 MB against 113–122 MB); that of a
+/// re-ingest rewriting every record did not change measurably (223–226 MB
+/// against 208–225 MB). A threshold of exactly 1 MiB would still map the
+/// writer's pages: each is 1 MiB plus glibc's header.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[expect(unsafe_code, reason = "mallopt, a glibc call without preconditions")]
 pub fn keep_large_buffers_off_the_heap() {

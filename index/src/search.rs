@@ -117,6 +117,14 @@ pub struct Hits {
     pub typo_tolerant: bool,
 }
 
+impl Hits {
+    /// The page's items, owned: each is copied only while a kept answer or
+    /// the kept items still share it.
+    pub fn into_items(self) -> Vec<Item> {
+        self.items.into_iter().map(Arc::unwrap_or_clone).collect()
+    }
+}
+
 /// The part of a summary that matched a query.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Snippet {

@@ -144,11 +144,7 @@ pub fn items_of(store: &perfusion_index::IndexStore, text: &str) -> Vec<perfusio
     q.include_past = true;
     q.include_withdrawn = true;
     q.limit = 10_000;
-    let items = store.search(&q).expect("search").items;
-    items
-        .into_iter()
-        .map(std::sync::Arc::unwrap_or_clone)
-        .collect()
+    store.search(&q).expect("search").into_items()
 }
 
 /// The real `sources.toml`.

@@ -8,8 +8,6 @@
 pub mod atom;
 pub mod ical;
 
-use std::sync::Arc;
-
 use chrono::{Duration, NaiveDate};
 use perfusion_index::{IndexError, IndexStore, Item, SearchQuery, SortOrder};
 use perfusion_proto::v1 as pb;
@@ -106,8 +104,7 @@ fn matching(
     query.sort = sort;
     query.offset = 0;
     query.limit = limit;
-    let items = store.search(&query)?.items;
-    Ok(items.into_iter().map(Arc::unwrap_or_clone).collect())
+    Ok(store.search(&query)?.into_items())
 }
 
 /// A calendar, by name or by filter, as iCalendar text.

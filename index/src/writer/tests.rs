@@ -97,11 +97,7 @@ fn shown(store: &IndexStore) -> Vec<Item> {
     let mut q = SearchQuery::new(day("2022-01-01"));
     q.include_past = true;
     q.limit = 100;
-    let items = store.search(&q).unwrap().items;
-    items
-        .into_iter()
-        .map(std::sync::Arc::unwrap_or_clone)
-        .collect()
+    store.search(&q).unwrap().into_items()
 }
 
 /// Asserts the shown items' ids and their sources, in order of id.

@@ -459,7 +459,7 @@ fn read_back(index: &Path, expected: usize) -> anyhow::Result<Vec<Item>> {
     q.include_past = true;
     q.include_withdrawn = true;
     q.limit = expected + 1;
-    let items = store.search(&q)?.items;
+    let items = store.search(&q)?.into_items();
     let listings: usize = items.iter().map(|i| i.sources.len()).sum();
     if listings != expected {
         bail!(
@@ -473,7 +473,7 @@ fn read_back(index: &Path, expected: usize) -> anyhow::Result<Vec<Item>> {
         items.len(),
         expected - items.len()
     );
-    Ok(items.into_iter().map(Arc::unwrap_or_clone).collect())
+    Ok(items)
 }
 
 /// Prints what the index holds, so the mix can be judged realistic.
