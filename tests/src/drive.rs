@@ -1,14 +1,15 @@
 //! Driving the daemon: a realistic mix of searches (and the empty health
-//! check, the transport's floor) sent by C concurrent workers over several
-//! HTTP/2 connections, each step bounded in requests and seconds, with the
-//! latency of every request kept for exact percentiles.
+//! check, the transport's floor) sent over several HTTP/2 connections by C
+//! concurrent workers, or at a fixed rate whatever the pace of the answers,
+//! each step bounded in requests and seconds, with the latency of every
+//! request kept for exact percentiles.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use perfusion_proto::v1 as pb;
-use perfusion_proto::v1::aggregator_service_client::AggregatorServiceClient;
+use tonic::codegen::http::uri::PathAndQuery;
 use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
@@ -202,7 +203,7 @@ pub enum Load {
 pub struct Sample {
     /// Its shape (`Browse` for the health check).
     pub shape: Shape,
-    /// From send to the decoded response.
+    /// From send (at a fixed rate, from when it was due) to the answer.
     pub latency: Duration,
 }
 
@@ -221,6 +222,12 @@ pub struct Outcome {
     pub hits_returned: u64,
     /// Searches that found nothing.
     pub empty: usize,
+    /// At a fixed rate: requests not sent, because as many as allowed were
+    /// already waiting for their answers when they were due.
+    pub unsent: usize,
+    /// At a fixed rate: how late each request was sent, after it was due
+    /// (this program's own delay, counted in its latency).
+    pub late: Vec<Duration>,
 }
 
 /// How long a step may go on.
@@ -259,8 +266,6 @@ pub async fn run(
                 Load::Search(mix) => w * (mix.len() / concurrency).max(7),
                 Load::Health => 0,
             };
-            let mut search = AggregatorServiceClient::new(channel.clone());
-            let mut health = HealthClient::new(channel);
             loop {
                 let stopped = stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed));
                 if stopped || Instant::now() >= deadline {
@@ -272,38 +277,9 @@ pub async fn run(
                     break;
                 }
                 let sent = Instant::now();
-                let (shape, result) = match &load {
-                    Load::Search(mix) => {
-                        let (shape, request) = &mix[next % mix.len()];
-                        next += 1;
-                        let r = search.search(request.clone()).await.map(|r| {
-                            let r = r.into_inner();
-                            (r.items.len() as u64, r.total_hits == 0)
-                        });
-                        (*shape, r)
-                    }
-                    Load::Health => {
-                        let request = HealthCheckRequest {
-                            service: crate::process::SERVICE.to_owned(),
-                        };
-                        (
-                            Shape::Browse,
-                            health.check(request).await.map(|_| (0, false)),
-                        )
-                    }
-                };
-                let latency = sent.elapsed();
-                match result {
-                    Ok((returned, empty)) => {
-                        out.samples.push(Sample { shape, latency });
-                        out.hits_returned += returned;
-                        out.empty += usize::from(empty);
-                    }
-                    Err(status) => {
-                        out.errors += 1;
-                        out.first_error.get_or_insert_with(|| status.to_string());
-                    }
-                }
+                let (shape, result) = send(&load, channel.clone(), next).await;
+                next += 1;
+                out.record(shape, result, sent.elapsed());
             }
             out
         });
@@ -321,6 +297,135 @@ pub async fn run(
     }
     total.wall = clock.elapsed();
     total
+}
+
+/// Sends `load` at `rate` requests a second over `channels` (request i on
+/// connection i mod len), whatever the pace of the answers: an open loop,
+/// as from many independent users, where [`run`]'s workers each wait for
+/// an answer before asking again. Each latency runs from the moment its
+/// request was due, so a request that this program sent late, because it
+/// fell behind, counts its wait too. At most `max_in_flight` requests wait
+/// for their answers at once; a request due when that many wait is not
+/// sent, and counted in [`Outcome::unsent`].
+pub async fn run_at_rate(
+    load: &Load,
+    channels: &[Channel],
+    rate: f64,
+    max_in_flight: usize,
+    bounds: &Bounds,
+) -> Outcome {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let clock = Instant::now();
+    // The requests are paced by a thread of their own: tokio's timers tick
+    // by the millisecond, too coarse for a request every 200 µs.
+    let pacer = {
+        let (load, channels, bounds) = (load.clone(), channels.to_vec(), bounds.clone());
+        let runtime = tokio::runtime::Handle::current();
+        let in_flight = Arc::clone(&in_flight);
+        std::thread::spawn(move || {
+            let mut unsent = 0;
+            for i in 0..bounds.requests {
+                let due = clock + Duration::from_secs_f64(i as f64 / rate);
+                let stopped = bounds
+                    .stop
+                    .as_ref()
+                    .is_some_and(|s| s.load(Ordering::Relaxed));
+                if stopped || due >= clock + bounds.time {
+                    break;
+                }
+                if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(wait);
+                }
+                if in_flight.fetch_add(1, Ordering::Relaxed) >= max_in_flight {
+                    in_flight.fetch_sub(1, Ordering::Relaxed);
+                    unsent += 1;
+                    continue;
+                }
+                let (channel, load, tx) = (
+                    channels[i % channels.len()].clone(),
+                    load.clone(),
+                    tx.clone(),
+                );
+                let in_flight = Arc::clone(&in_flight);
+                runtime.spawn(async move {
+                    let late = due.elapsed();
+                    let answer = send(&load, channel, i).await;
+                    in_flight.fetch_sub(1, Ordering::Relaxed);
+                    // The receiver outlives every sender.
+                    let _ = tx.send((answer, due.elapsed(), late));
+                });
+            }
+            unsent
+        })
+    };
+    let mut out = Outcome::default();
+    // Every task holds a sender: this ends when the last answer is in.
+    while let Some(((shape, result), latency, late)) = rx.recv().await {
+        out.record(shape, result, latency);
+        out.late.push(late);
+    }
+    out.wall = clock.elapsed();
+    out.unsent = tokio::task::spawn_blocking(move || pacer.join().unwrap_or_default())
+        .await
+        .unwrap_or_default();
+    out
+}
+
+/// Sends the `i`th request of `load` on `channel`: its shape, and on
+/// success the items returned and whether none matched.
+async fn send(
+    load: &Load,
+    channel: Channel,
+    i: usize,
+) -> (Shape, Result<(u64, bool), tonic::Status>) {
+    match load {
+        Load::Search(mix) => {
+            let (shape, request) = &mix[i % mix.len()];
+            (*shape, search_counted(channel, request.clone()).await)
+        }
+        Load::Health => {
+            let request = HealthCheckRequest {
+                service: crate::process::SERVICE.to_owned(),
+            };
+            let answer = HealthClient::new(channel)
+                .check(request)
+                .await
+                .map(|_| (0, false));
+            (Shape::Browse, answer)
+        }
+    }
+}
+
+/// What the load generator reads of a `SearchResponse`: its items, left
+/// undecoded, and `total_hits`; the facets and snippets are skipped.
+#[derive(Clone, PartialEq, prost::Message)]
+struct SearchCount {
+    #[prost(bytes = "bytes", repeated, tag = "1")]
+    items: Vec<prost::bytes::Bytes>,
+    #[prost(uint64, tag = "2")]
+    total_hits: u64,
+}
+
+/// Asks `Search`, reading of the answer only how many items came and
+/// whether any matched. Decoding every item, facet and snippet took over a
+/// third of this program's CPU, which the daemon, on the same cores, then
+/// lacked; a real client decodes them on its own machine.
+pub async fn search_counted(
+    channel: Channel,
+    request: pb::SearchRequest,
+) -> Result<(u64, bool), tonic::Status> {
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready()
+        .await
+        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+    let path = PathAndQuery::from_static("/perfusion.v1.AggregatorService/Search");
+    let codec = tonic_prost::ProstCodec::<pb::SearchRequest, SearchCount>::default();
+    let answer = grpc
+        .unary(tonic::Request::new(request), path, codec)
+        .await?
+        .into_inner();
+    Ok((answer.items.len() as u64, answer.total_hits == 0))
 }
 
 /// Latency percentiles of a set of samples.
@@ -356,6 +461,26 @@ pub fn percentiles(mut latencies: Vec<Duration>) -> Percentiles {
 }
 
 impl Outcome {
+    /// Counts one request's answer.
+    fn record(
+        &mut self,
+        shape: Shape,
+        result: Result<(u64, bool), tonic::Status>,
+        latency: Duration,
+    ) {
+        match result {
+            Ok((returned, empty)) => {
+                self.samples.push(Sample { shape, latency });
+                self.hits_returned += returned;
+                self.empty += usize::from(empty);
+            }
+            Err(status) => {
+                self.errors += 1;
+                self.first_error.get_or_insert_with(|| status.to_string());
+            }
+        }
+    }
+
     /// Answered requests per second.
     pub fn qps(&self) -> f64 {
         self.samples.len() as f64 / self.wall.as_secs_f64().max(1e-9)

@@ -1,7 +1,11 @@
 //! Searches through gRPC return the items of the ELSO and IPA pages with
 //! the right kind, organisation, dates and place.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use perfusion_proto::v1 as pb;
+use perfusion_tests::drive::{self, Bounds, Load, Shape};
 
 use super::{daemon_on_fixtures, day, search, titles};
 
@@ -470,4 +474,38 @@ async fn typos_facets_and_snippets_come_back_with_the_hits() {
         !words.is_empty() && words.iter().all(|w| w.eq_ignore_ascii_case("ecmo")),
         "{words:?}"
     );
+}
+
+/// The load generator reads of each answer only its items, undecoded, and
+/// its total: it must count what the daemon sent, asked one at a time or
+/// at a fixed rate.
+#[tokio::test]
+async fn the_load_generator_counts_the_items_each_answer_holds() {
+    let (_server, daemon) = daemon_on_fixtures().await;
+    let channel = daemon.channel().await;
+    let courses = pb::SearchRequest {
+        kinds: vec![pb::ItemKind::Course.into()],
+        ..past()
+    };
+    let in_1990 = pb::SearchRequest {
+        from: "1990-01-01".to_owned(),
+        to: "1990-12-31".to_owned(),
+        ..past()
+    };
+    // ELSO's four courses (see the first test); nothing in 1990.
+    let counted = drive::search_counted(channel.clone(), courses.clone()).await;
+    assert_eq!(counted.expect("search"), (4, false));
+    let counted = drive::search_counted(channel.clone(), in_1990.clone()).await;
+    assert_eq!(counted.expect("search"), (0, true));
+
+    let mix = Arc::new(vec![(Shape::Browse, courses), (Shape::Browse, in_1990)]);
+    let bounds = Bounds {
+        requests: 10,
+        time: Duration::from_secs(60),
+        stop: None,
+    };
+    let out = drive::run_at_rate(&Load::Search(mix), &[channel], 1000.0, 10, &bounds).await;
+    assert_eq!((out.samples.len(), out.errors, out.unsent), (10, 0, 0));
+    assert_eq!((out.hits_returned, out.empty), (20, 5));
+    assert_eq!(out.late.len(), 10);
 }

@@ -11,8 +11,13 @@
 //!
 //! - times spawn to SERVING on the gRPC health check, several times;
 //! - drives `Search` with a realistic query mix at several concurrencies
-//!   over several HTTP/2 connections, printing QPS and p50/p95/p99;
+//!   over several HTTP/2 connections, printing QPS and p50/p95/p99
+//!   (reading of each answer only its items' count and its total, so that
+//!   decoding does not take the cores the daemon shares with it);
 //! - does the same with the health `Check`, the floor the transport sets;
+//! - sends the mix at fixed rates (an open loop: as from many independent
+//!   users, whatever the pace of the answers), timing each search from
+//!   the moment it was due;
 //! - reads the daemon's resident memory while it serves;
 //! - makes the daemon re-ingest all N items (every page's ETag changes,
 //!   `RefreshSource` runs every source) while searches go on, and prints
@@ -69,6 +74,12 @@ struct Args {
     /// Concurrencies to drive Search and the health check at.
     #[arg(long, value_delimiter = ',', default_value = "1,4,16,64")]
     concurrency: Vec<usize>,
+    /// Rates (searches a second) to send the mix at, each in an open loop:
+    /// requests go out on schedule whatever the pace of the answers, as
+    /// from many independent users, and each latency counts from the
+    /// moment its request was due.
+    #[arg(long, value_delimiter = ',', default_value = "1000,2500,5000")]
+    rates: Vec<f64>,
     /// HTTP/2 connections the workers share (worker i uses connection i mod N).
     #[arg(long, default_value_t = 4)]
     connections: usize,
@@ -110,6 +121,10 @@ struct Args {
 /// What a previous run left in the data dir, so `--reuse` knows what the
 /// index holds.
 const MARKER: &str = "loadgen-index.txt";
+/// At a fixed rate, the most searches waiting for their answers at once:
+/// a daemon that falls this far behind is overloaded, and what comes due
+/// meanwhile is counted as not sent rather than queued without end.
+const MAX_IN_FLIGHT: usize = 512;
 /// The page server's ETag generation the daemon's state last saw.
 const GENERATION: &str = "loadgen-etag-generation.txt";
 
@@ -118,6 +133,9 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     if args.items == 0 || args.connections == 0 || args.concurrency.contains(&0) {
         bail!("--items, --connections and every --concurrency must be at least 1");
+    }
+    if args.rates.iter().any(|r| !(r.is_finite() && *r > 0.0)) {
+        bail!("every --rates must be a number of searches a second above 0");
     }
     let root = perfusion_tests::repo_root();
     let data_dir = args
@@ -250,6 +268,14 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     }
+    let searches = Load::Search(Arc::clone(&mix));
+    for &rate in &args.rates {
+        let step = measured(&daemon, || {
+            drive::run_at_rate(&searches, &channels, rate, MAX_IN_FLIGHT, &bounds)
+        })
+        .await;
+        report.rate_step(rate, &step);
+    }
     report.memory_serving = Some(daemon.memory()?);
 
     // A full re-ingest while searches go on.
@@ -295,7 +321,6 @@ async fn main() -> anyhow::Result<()> {
             peak
         })
     };
-    let searches = Load::Search(Arc::clone(&mix));
     let step = measured(&daemon, || {
         drive::run(&searches, &channels, args.reingest_concurrency, &during)
     })

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::Step;
-use perfusion_tests::drive::{Outcome, Percentiles, Shape};
+use perfusion_tests::drive::{Outcome, Percentiles, Shape, percentiles};
 use perfusion_tests::process::Memory;
 
 /// The targets of issue 6, on the project's 2-core machine at 100,000 items.
@@ -32,6 +32,8 @@ pub struct Report {
     /// Each figure's highest reading during the re-ingest (every 100 ms).
     pub memory_reingesting: Option<Memory>,
     steps: Vec<(&'static str, usize, f64, Percentiles, usize)>,
+    /// Per rate offered: answered a second, latencies, errors, not sent.
+    rates: Vec<(f64, f64, Percentiles, usize, usize)>,
     reingest: Option<(usize, Duration, f64, Percentiles, usize)>,
 }
 
@@ -60,6 +62,7 @@ impl Report {
             memory_after: None,
             memory_reingesting: None,
             steps: Vec::new(),
+            rates: Vec::new(),
             reingest: None,
         }
     }
@@ -82,6 +85,34 @@ impl Report {
             errors(o),
         );
         self.steps.push((label, concurrency, o.qps(), p, o.errors));
+    }
+
+    /// Records and prints one step at a fixed rate.
+    pub fn rate_step(&mut self, rate: f64, step: &Step) {
+        let o = &step.outcome;
+        let p = o.percentiles();
+        let unsent = if o.unsent > 0 {
+            format!("  {} not sent (too many waiting)", o.unsent)
+        } else {
+            String::new()
+        };
+        let late = percentiles(o.late.clone());
+        println!(
+            "Search at {rate:>5.0}/s {:>7} req in {:>5.2} s  {:>8.0} req/s  p50 {:>9}  p95 {:>9}  p99 {:>9}  max {:>9}  cpu: daemon {:.2} + loadgen {:.2} cores; sent late by p99 {}, max {}{}{unsent}",
+            p.count,
+            o.wall.as_secs_f64(),
+            o.qps(),
+            ms(p.p50),
+            ms(p.p95),
+            ms(p.p99),
+            ms(p.max),
+            step.daemon_cores,
+            step.loadgen_cores,
+            ms(late.p99),
+            ms(late.max),
+            errors(o),
+        );
+        self.rates.push((rate, o.qps(), p, o.errors, o.unsent));
     }
 
     /// Prints the latency of each shape of search in a step.
@@ -201,6 +232,30 @@ impl Report {
             };
             println!(
                 "| {label}, {c} concurrent | {qps:.0}/s, p50 {}, p95 {}, p99 {}{errs} | {target} |",
+                ms(p.p50),
+                ms(p.p95),
+                ms(p.p99)
+            );
+        }
+        for &(rate, qps, p, errs, unsent) in &self.rates {
+            let kept_up = errs == 0 && unsent == 0;
+            let target = if rate >= TARGET_QPS {
+                format!(
+                    "p99 < 5 ms at 5,000/s: {}",
+                    verdict(kept_up && p.p99 < TARGET_P99)
+                )
+            } else {
+                "(below the target's rate)".to_owned()
+            };
+            let mut trouble = String::new();
+            if errs > 0 {
+                trouble += &format!(", {errs} errors");
+            }
+            if unsent > 0 {
+                trouble += &format!(", {unsent} not sent (too many waiting)");
+            }
+            println!(
+                "| Search at {rate:.0}/s offered, an open loop | {qps:.0}/s answered, p50 {}, p95 {}, p99 {}{trouble} | {target} |",
                 ms(p.p50),
                 ms(p.p95),
                 ms(p.p99)
