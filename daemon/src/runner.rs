@@ -163,8 +163,18 @@ impl Runner {
         self.cancel.cancel();
         let mut in_flight = self.in_flight.subscribe();
         let _ = tokio::time::timeout(grace, in_flight.wait_for(|n| *n == 0)).await;
-        if let Err(e) = self.states.save() {
-            tracing::error!(error = %e, "cannot save source states");
+        self.save_states().await;
+    }
+
+    /// Writes the states to their file on the blocking pool: the write
+    /// ends with an fsync, which on this thread would hold up every
+    /// connection it serves meanwhile.
+    async fn save_states(&self) {
+        let states = self.states.clone();
+        match tokio::task::spawn_blocking(move || states.save()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "cannot save source states"),
+            Err(e) => tracing::error!(error = %e, "saving source states failed"),
         }
     }
 
@@ -276,12 +286,13 @@ impl Runner {
                 });
             }
         }
-        self.record(source, &report, started, clock.elapsed().as_secs_f64());
+        self.record(source, &report, started, clock.elapsed().as_secs_f64())
+            .await;
         report
     }
 
     /// Logs a run, counts it, and keeps its outcome in the source's state.
-    fn record(
+    async fn record(
         &self,
         source: &SourceConfig,
         report: &RunReport,
@@ -315,9 +326,7 @@ impl Runner {
                 s.not_before = None;
             }
         });
-        if let Err(e) = self.states.save() {
-            tracing::error!(error = %e, "cannot save source states");
-        }
+        self.save_states().await;
         self.metrics
             .fetched(&source.id, report.outcome.as_str(), seconds);
         self.metrics.items(&source.id, self.item_count(&source.id));
