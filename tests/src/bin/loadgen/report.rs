@@ -70,27 +70,18 @@ impl Report {
     /// Records and prints one step.
     pub fn step(&mut self, label: &'static str, concurrency: usize, step: &Step) {
         let o = &step.outcome;
-        let p = o.percentiles();
         println!(
-            "{label:<13} c={concurrency:<3} {:>7} req in {:>5.2} s  {:>8.0} req/s  p50 {:>9}  p95 {:>9}  p99 {:>9}  max {:>9}  cpu: daemon {:.2} + loadgen {:.2} cores{}",
-            p.count,
-            o.wall.as_secs_f64(),
-            o.qps(),
-            ms(p.p50),
-            ms(p.p95),
-            ms(p.p99),
-            ms(p.max),
-            step.daemon_cores,
-            step.loadgen_cores,
-            errors(o),
+            "{label:<13} c={concurrency:<3} {}{}",
+            figures(step),
+            errors(o)
         );
-        self.steps.push((label, concurrency, o.qps(), p, o.errors));
+        self.steps
+            .push((label, concurrency, o.qps(), o.percentiles(), o.errors));
     }
 
     /// Records and prints one step at a fixed rate.
     pub fn rate_step(&mut self, rate: f64, step: &Step) {
         let o = &step.outcome;
-        let p = o.percentiles();
         let unsent = if o.unsent > 0 {
             format!("  {} not sent (too many waiting)", o.unsent)
         } else {
@@ -98,21 +89,14 @@ impl Report {
         };
         let late = percentiles(o.late.clone());
         println!(
-            "Search at {rate:>5.0}/s {:>7} req in {:>5.2} s  {:>8.0} req/s  p50 {:>9}  p95 {:>9}  p99 {:>9}  max {:>9}  cpu: daemon {:.2} + loadgen {:.2} cores; sent late by p99 {}, max {}{}{unsent}",
-            p.count,
-            o.wall.as_secs_f64(),
-            o.qps(),
-            ms(p.p50),
-            ms(p.p95),
-            ms(p.p99),
-            ms(p.max),
-            step.daemon_cores,
-            step.loadgen_cores,
+            "Search at {rate:>5.0}/s {}; sent late by p99 {}, max {}{}{unsent}",
+            figures(step),
             ms(late.p99),
             ms(late.max),
             errors(o),
         );
-        self.rates.push((rate, o.qps(), p, o.errors, o.unsent));
+        self.rates
+            .push((rate, o.qps(), o.percentiles(), o.errors, o.unsent));
     }
 
     /// Prints the latency of each shape of search in a step.
@@ -133,21 +117,12 @@ impl Report {
     /// Records and prints the searches made during the re-ingest.
     pub fn reingest(&mut self, concurrency: usize, took: Duration, step: &Step) {
         let o = &step.outcome;
-        let p = o.percentiles();
         println!(
-            "during re-ingest c={concurrency}: {} searches in {:.2} s  {:.0} req/s  p50 {}  p95 {}  p99 {}  max {}  cpu: daemon {:.2} + loadgen {:.2} cores{}",
-            p.count,
-            o.wall.as_secs_f64(),
-            o.qps(),
-            ms(p.p50),
-            ms(p.p95),
-            ms(p.p99),
-            ms(p.max),
-            step.daemon_cores,
-            step.loadgen_cores,
-            errors(o),
+            "during re-ingest c={concurrency}: {}{}",
+            figures(step),
+            errors(o)
         );
-        self.reingest = Some((concurrency, took, o.qps(), p, o.errors));
+        self.reingest = Some((concurrency, took, o.qps(), o.percentiles(), o.errors));
     }
 
     /// Prints the summary table.
@@ -289,6 +264,24 @@ impl Report {
             );
         }
     }
+}
+
+/// A step's requests, rate, latencies and CPU, in columns.
+fn figures(step: &Step) -> String {
+    let o = &step.outcome;
+    let p = o.percentiles();
+    format!(
+        "{:>7} req in {:>5.2} s  {:>8.0} req/s  p50 {:>9}  p95 {:>9}  p99 {:>9}  max {:>9}  cpu: daemon {:.2} + loadgen {:.2} cores",
+        p.count,
+        o.wall.as_secs_f64(),
+        o.qps(),
+        ms(p.p50),
+        ms(p.p95),
+        ms(p.p99),
+        ms(p.max),
+        step.daemon_cores,
+        step.loadgen_cores,
+    )
 }
 
 fn errors(o: &Outcome) -> String {
