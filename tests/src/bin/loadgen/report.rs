@@ -200,11 +200,7 @@ impl Report {
                 "In process" => "(the index alone: each search computed, no gRPC)".to_owned(),
                 _ => "(the transport's floor)".to_owned(),
             };
-            let errs = if errs > 0 {
-                format!(", {errs} errors")
-            } else {
-                String::new()
-            };
+            let errs = trouble(errs, 0);
             println!(
                 "| {label}, {c} concurrent | {qps:.0}/s, p50 {}, p95 {}, p99 {}{errs} | {target} |",
                 ms(p.p50),
@@ -222,18 +218,12 @@ impl Report {
             } else {
                 "(below the target's rate)".to_owned()
             };
-            let mut trouble = String::new();
-            if errs > 0 {
-                trouble += &format!(", {errs} errors");
-            }
-            if unsent > 0 {
-                trouble += &format!(", {unsent} not sent (too many waiting)");
-            }
             println!(
-                "| Search at {rate:.0}/s offered, an open loop | {qps:.0}/s answered, p50 {}, p95 {}, p99 {}{trouble} | {target} |",
+                "| Search at {rate:.0}/s offered, an open loop | {qps:.0}/s answered, p50 {}, p95 {}, p99 {}{} | {target} |",
                 ms(p.p50),
                 ms(p.p95),
-                ms(p.p99)
+                ms(p.p99),
+                trouble(errs, unsent)
             );
         }
         if let Some((c, took, qps, p, errs)) = self.reingest {
@@ -250,11 +240,7 @@ impl Report {
                 ),
                 None => format!("p99 < 10 ms: {}", verdict(p.p99 < TARGET_P99 * 2)),
             };
-            let errs = if errs > 0 {
-                format!(", {errs} errors")
-            } else {
-                String::new()
-            };
+            let errs = trouble(errs, 0);
             println!(
                 "| Search, {c} concurrent, during a full re-ingest ({:.1} s) | {qps:.0}/s, p50 {}, p95 {}, p99 {}{errs} | {target} |",
                 took.as_secs_f64(),
@@ -264,6 +250,19 @@ impl Report {
             );
         }
     }
+}
+
+/// What went wrong in a step, for its row of the summary: failed requests,
+/// and at a fixed rate those not sent; empty when nothing did.
+fn trouble(errors: usize, unsent: usize) -> String {
+    let mut out = String::new();
+    if errors > 0 {
+        out += &format!(", {errors} errors");
+    }
+    if unsent > 0 {
+        out += &format!(", {unsent} not sent (too many waiting)");
+    }
+    out
 }
 
 /// A step's requests, rate, latencies and CPU, in columns.
