@@ -194,6 +194,7 @@ impl Daemon {
             })
         };
         let mut scheduler = scheduler::start(&self.runner).await?;
+        tracing::info!(sources = self.runner.config().sources.len(), "scheduled");
         shutdown.cancelled().await;
         tracing::info!("shutting down");
         let _ = scheduler.shutdown().await;

@@ -91,12 +91,23 @@ fn exposure_of(args: &Args) -> Result<Exposure, String> {
     })
 }
 
+/// The log filter when `RUST_LOG` is not set: the daemon's own events, and
+/// only the warnings of the index and of the scheduler, which otherwise
+/// log a line for each source's job as it is set up.
+const DEFAULT_LOG: &str = "info,tantivy=warn,tokio_cron_scheduler=warn";
+
 fn main() -> ExitCode {
+    use std::io::IsTerminal as _;
+    // Colour only on a terminal: a log kept by systemd, docker or a file
+    // would otherwise hold escape codes (and never with NO_COLOR set).
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tantivy=warn".into()),
+                .unwrap_or_else(|_| DEFAULT_LOG.into()),
         )
+        .with_ansi(colour)
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();

@@ -1,8 +1,11 @@
 //! A daemon killed with SIGKILL in the middle of a cycle restarts on a
 //! consistent index: it opens, holds no duplicate, and the next cycle brings
-//! every item exactly once. SIGTERM stops it cleanly with exit 0.
+//! every item exactly once. SIGTERM stops it cleanly with exit 0. What it
+//! logs, kept by a service manager rather than shown on a terminal, is
+//! plain text.
 
 use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -197,4 +200,56 @@ async fn sigterm_with_a_fetch_in_flight_exits_zero() {
     );
     // The state of what ran is on disk.
     assert!(data.join("state.json").exists());
+}
+
+#[tokio::test]
+async fn the_log_kept_off_a_terminal_is_plain_text_without_the_schedulers_chatter() {
+    let server = HoldingServer::start(1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = server.config(dir.path());
+    // As systemd or docker starts it: the default log level, stderr a pipe.
+    let mut command = daemon_command(&config, &data);
+    command.env_remove("RUST_LOG").env_remove("NO_COLOR");
+    let mut daemon = command.spawn().unwrap();
+    let stderr = daemon.stderr.take().unwrap();
+    let (scheduled_tx, scheduled) = tokio::sync::oneshot::channel();
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut scheduled_tx = Some(scheduled_tx);
+        let mut log = String::new();
+        for line in BufReader::new(stderr).lines() {
+            let line = line.unwrap();
+            if line.contains("scheduled") {
+                scheduled_tx.take().map(|tx| tx.send(()));
+            }
+            log.push_str(&line);
+            log.push('\n');
+        }
+        log
+    });
+    scheduled
+        .await
+        .expect("the daemon logs that its sources are scheduled");
+    let status = Command::new("kill")
+        .args(["-TERM", &daemon.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let log = reader.await.unwrap();
+    let exit = tokio::task::spawn_blocking(move || daemon.wait().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(exit.code(), Some(0), "{log}");
+
+    assert!(!log.contains('\x1b'), "no escape codes: {log:?}");
+    assert!(
+        log.contains(" INFO perfusiond::daemon: serving grpc_addr="),
+        "{log}"
+    );
+    assert!(log.contains("scheduled sources=4"), "{log}");
+    assert!(log.contains("shutting down"), "{log}");
+    assert!(
+        !log.contains("tokio_cron_scheduler"),
+        "the scheduler's own lines are left out: {log}"
+    );
 }
