@@ -126,6 +126,33 @@ pub fn uncached(mix: &[(Shape, pb::SearchRequest)]) -> Vec<(Shape, pb::SearchReq
         .collect()
 }
 
+/// The mix with `percent` of its searches, spread evenly among the others,
+/// replaced by ones not asked for in a while: the searches of
+/// [`uncached`] at page sizes 21 to 29 (1,260, more than the daemon keeps
+/// answers for), in turn. The rest are the mix's own, answered from the
+/// daemon's cache after their first time, as long as the new ones leave
+/// them there. Long enough for each new search to come once.
+pub fn blend(mix: &[(Shape, pb::SearchRequest)], percent: u8) -> Vec<(Shape, pb::SearchRequest)> {
+    let share = usize::from(percent.clamp(1, 100));
+    // Page size 20 is the mix's own (the default).
+    let fresh: Vec<_> = uncached(mix)
+        .into_iter()
+        .filter(|(_, r)| r.page_size != 20)
+        .collect();
+    let len = (fresh.len() * 100).div_ceil(share);
+    let (mut fresh, mut mix) = (fresh.iter().cycle(), mix.iter().cycle());
+    (0..len)
+        .filter_map(|i| {
+            // Request i is new when the count of new ones due by then grows.
+            if (i + 1) * share / 100 > i * share / 100 {
+                fresh.next().cloned()
+            } else {
+                mix.next().cloned()
+            }
+        })
+        .collect()
+}
+
 /// A filter a user adds to a search.
 type Filter = fn(&mut pb::SearchRequest);
 
@@ -516,5 +543,33 @@ mod tests {
                 assert_ne!(a, b, "asked twice");
             }
         }
+    }
+
+    #[test]
+    fn a_blend_asks_new_searches_at_its_share_spread_evenly() {
+        let mix = mix();
+        let blend = blend(&mix, 20);
+        let new: Vec<bool> = blend.iter().map(|(_, r)| r.page_size != 0).collect();
+        // Each of the 1,260 new searches once, four of the mix's between.
+        assert_eq!(new.iter().filter(|n| **n).count(), 1260);
+        assert_eq!(blend.len(), 6300);
+        assert!(
+            new.chunks(5)
+                .all(|five| five == [false, false, false, false, true])
+        );
+        let distinct: std::collections::HashSet<_> = blend
+            .iter()
+            .filter(|(_, r)| r.page_size != 0)
+            .map(|(_, r)| format!("{r:?}"))
+            .collect();
+        assert_eq!(distinct.len(), 1260);
+        // The rest is the mix, in its order.
+        let old: Vec<_> = blend.iter().filter(|(_, r)| r.page_size == 0).collect();
+        assert_eq!(old[0].1, mix[0].1);
+        assert_eq!(old[141].1, mix[1].1);
+
+        let all_new = super::blend(&mix, 100);
+        assert_eq!(all_new.len(), 1260);
+        assert!(all_new.iter().all(|(_, r)| (21..30).contains(&r.page_size)));
     }
 }

@@ -94,6 +94,12 @@ struct Args {
     /// computing every search.
     #[arg(long)]
     uncached: bool,
+    /// Make this percentage of the mix's searches ones the daemon has not
+    /// answered lately, spread evenly among the others (which its cache
+    /// answers after their first time): how much of the traffic may be
+    /// new for the targets to hold.
+    #[arg(long, conflicts_with = "uncached", value_parser = clap::value_parser!(u8).range(1..=100))]
+    fresh: Option<u8>,
     /// Concurrent searches while the daemon re-ingests every item.
     #[arg(long, default_value_t = 4)]
     reingest_concurrency: usize,
@@ -149,7 +155,14 @@ async fn main() -> anyhow::Result<()> {
     if cfg!(debug_assertions) {
         println!("warning: a debug build; run with --release for figures that mean anything");
     }
-    let mut report = Report::new(args.items);
+    let searches = if args.uncached {
+        "every search computed (--uncached)".to_owned()
+    } else if let Some(percent) = args.fresh {
+        format!("{percent}% of them new to the daemon (--fresh {percent})")
+    } else {
+        "the mix, cached after each search's first time".to_owned()
+    };
+    let mut report = Report::new(args.items, searches);
 
     // The federation, and the web server that serves it.
     let clock = Instant::now();
@@ -239,13 +252,24 @@ async fn main() -> anyhow::Result<()> {
     report.memory_idle = Some(daemon.memory()?);
 
     // Searches, then the empty RPC, at each concurrency.
+    // Each distinct search is checked once, answers decoded in full.
+    let base = drive::mix();
+    let pool = drive::uncached(&base);
     let mix = if args.uncached {
         println!("--uncached: every search of the mix at page sizes 20 to 29");
-        Arc::new(drive::uncached(&drive::mix()))
+        check_mix(&channels[0], &pool).await?;
+        pool
+    } else if let Some(percent) = args.fresh {
+        println!(
+            "--fresh {percent}: {percent}% of the searches at page sizes 21 to 29, new to the daemon"
+        );
+        check_mix(&channels[0], &pool).await?;
+        drive::blend(&base, percent)
     } else {
-        Arc::new(drive::mix())
+        check_mix(&channels[0], &base).await?;
+        base
     };
-    check_mix(&channels[0], &mix).await?;
+    let mix = Arc::new(mix);
     let bounds = Bounds {
         requests: args.requests,
         time: Duration::from_secs_f64(args.seconds),

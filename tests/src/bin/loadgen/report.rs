@@ -17,6 +17,8 @@ const TARGET_INGEST: Duration = Duration::from_secs(10);
 /// Figures gathered during a run.
 pub struct Report {
     items: usize,
+    /// Which searches the steps sent.
+    searches: String,
     /// The pipeline ingest, when this run ingested.
     pub ingest: Option<Duration>,
     /// The index writer alone on the same items.
@@ -51,9 +53,10 @@ fn verdict(ok: bool) -> &'static str {
 
 impl Report {
     /// An empty report for a federation of `items`.
-    pub fn new(items: usize) -> Self {
+    pub fn new(items: usize, searches: String) -> Self {
         Self {
             items,
+            searches,
             ingest: None,
             writer_only: None,
             starts: Vec::new(),
@@ -128,7 +131,10 @@ impl Report {
     /// Prints the summary table.
     pub fn print(&self) {
         println!();
-        println!("summary at {} items:", self.items);
+        println!(
+            "summary at {} items; searches: {}",
+            self.items, self.searches
+        );
         println!("| what | figure | target |");
         println!("|---|---|---|");
         if let Some(t) = self.ingest {
