@@ -145,9 +145,8 @@ impl IndexStore {
     /// [`search`](Self::search), answered without copying a cached answer.
     pub fn search_shared(&self, q: &SearchQuery) -> Result<Arc<Hits>, IndexError> {
         let searcher = self.reader.searcher();
-        let generation = searcher.generation().generation_id();
-        let key = answer_key(q);
-        if let Some(hits) = self.answers.get(generation, &key) {
+        let key = answer_key(searcher.generation().generation_id(), q);
+        if let Some(hits) = self.answers.get(&key) {
             return Ok(hits);
         }
         let text = q.text.trim();
@@ -159,7 +158,7 @@ impl IndexStore {
             hits.typo_tolerant = true;
         }
         let hits = Arc::new(hits);
-        self.answers.put(generation, key, &hits);
+        self.answers.put(key, &hits);
         Ok(hits)
     }
 
@@ -168,7 +167,7 @@ impl IndexStore {
     /// connections, which then need not hand the search to another thread.
     pub fn kept_answer(&self, q: &SearchQuery) -> Option<Arc<Hits>> {
         let generation = self.reader.searcher().generation().generation_id();
-        self.answers.get(generation, &answer_key(q))
+        self.answers.get(&answer_key(generation, q))
     }
 
     fn run(
@@ -359,9 +358,10 @@ impl IndexStore {
     }
 }
 
-/// What identifies a search among the cached answers: all of it.
-fn answer_key(q: &SearchQuery) -> String {
-    format!("{q:?}")
+/// What identifies a search among the cached answers: all of it, on the
+/// searcher generation it runs on.
+fn answer_key(generation: u64, q: &SearchQuery) -> cache::Key {
+    (generation, format!("{q:?}"))
 }
 
 mod cache;
