@@ -115,6 +115,15 @@ fn daemon_command(config: &Path, data: &Path) -> Command {
     command
 }
 
+/// Sends SIGTERM to `daemon`, as a service manager stops it.
+fn sigterm(daemon: &std::process::Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &daemon.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
 /// Every id in the index, and how many documents it holds.
 fn ids(data: &Path) -> (Vec<String>, u64) {
     let store = IndexStore::open(&data.join("index")).expect("the index opens");
@@ -184,11 +193,7 @@ async fn sigterm_with_a_fetch_in_flight_exits_zero() {
     let config = server.config(dir.path());
     let daemon = daemon_command(&config, &data).spawn().unwrap();
     server.arrived.notified().await;
-    let status = Command::new("kill")
-        .args(["-TERM", &daemon.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    sigterm(&daemon);
     let output = tokio::task::spawn_blocking(move || daemon.wait_with_output().unwrap())
         .await
         .unwrap();
@@ -230,11 +235,7 @@ async fn the_log_kept_off_a_terminal_is_plain_text_without_the_schedulers_chatte
     scheduled
         .await
         .expect("the daemon logs that its sources are scheduled");
-    let status = Command::new("kill")
-        .args(["-TERM", &daemon.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    sigterm(&daemon);
     let log = reader.await.unwrap();
     let exit = tokio::task::spawn_blocking(move || daemon.wait().unwrap())
         .await
