@@ -90,8 +90,8 @@ struct Args {
     #[arg(long, default_value_t = 200_000)]
     requests: usize,
     /// Ask each search of the mix at ten page sizes in turn, so that the
-    /// daemon's cache of recent answers never has the answer: the cost of
-    /// computing every search.
+    /// daemon's cache of recent answers seldom has the answer: the cost of
+    /// computing searches (82% of them computed in one counted run).
     #[arg(long)]
     uncached: bool,
     /// Make this percentage of the mix's searches ones the daemon has not
@@ -218,7 +218,7 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
 
-    // What a search costs the index alone: the mix, each search computed,
+    // What a search costs the index alone: the mix, nearly all computed,
     // in this process on one thread, before the daemon starts.
     let alone = in_process(&data_dir.join("index"), args.seconds)?;
     report.step("In process", 1, &alone);
@@ -408,8 +408,9 @@ async fn measured<F: std::future::Future<Output = drive::Outcome>>(
 }
 
 /// Runs the uncached mix ([`drive::uncached`]) straight on the index in
-/// this process, one search at a time, for `seconds`: each is computed (the
-/// mix has more searches than the index keeps answers for), and no gRPC
+/// this process, one search at a time, for `seconds`: nearly all are
+/// computed (the mix has more searches than the index keeps answers for;
+/// 16% still come from them), and no gRPC
 /// encoding or transport is paid.
 fn in_process(index: &Path, seconds: f64) -> anyhow::Result<Step> {
     let store = IndexStore::open(index)?;

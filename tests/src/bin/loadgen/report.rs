@@ -203,7 +203,9 @@ impl Report {
                     verdict(p.p99 < TARGET_P99),
                     verdict(qps > TARGET_QPS)
                 ),
-                "In process" => "(the index alone: each search computed, no gRPC)".to_owned(),
+                "In process" => {
+                    "(the index alone: searches nearly all computed, no gRPC)".to_owned()
+                }
                 _ => "(the transport's floor)".to_owned(),
             };
             let errs = trouble(errs, 0);
