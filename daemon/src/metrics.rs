@@ -9,7 +9,10 @@
 //!   of every batch that was waiting for it;
 //! - `perfusion_index_segments`: the segments a search reads, one after a
 //!   cycle's end merged them;
-//! - `perfusion_search_duration_seconds`: one search, as the service sees it.
+//! - `perfusion_search_duration_seconds`: one search, as the service sees it;
+//! - `perfusion_searches_total{answer}`: searches by how they were answered:
+//!   `kept` (the same search was answered since the index last changed) or
+//!   `computed`.
 
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -37,6 +40,7 @@ pub struct Metrics {
     commit_seconds: Histogram,
     segments: Gauge,
     search_seconds: Histogram,
+    searches: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -50,6 +54,7 @@ impl Default for Metrics {
             commit_seconds: seconds_histogram(),
             segments: Gauge::default(),
             search_seconds: seconds_histogram(),
+            searches: Family::default(),
         };
         let r = &mut m.registry;
         r.register("fetches", "Source runs by outcome", m.fetches.clone());
@@ -82,6 +87,11 @@ impl Default for Metrics {
             "search_duration_seconds",
             "Duration of one search",
             m.search_seconds.clone(),
+        );
+        r.register(
+            "searches",
+            "Searches by how they were answered: kept from the same search since the index last changed, or computed",
+            m.searches.clone(),
         );
         m
     }
@@ -120,9 +130,14 @@ impl Metrics {
         self.segments.set(i64::try_from(count).unwrap_or(i64::MAX));
     }
 
-    /// A search took `seconds`.
-    pub fn searched(&self, seconds: f64) {
+    /// A search took `seconds`; its answer was `kept` from an earlier one,
+    /// or computed.
+    pub fn searched(&self, seconds: f64, kept: bool) {
         self.search_seconds.observe(seconds);
+        let answer = if kept { "kept" } else { "computed" };
+        self.searches
+            .get_or_create(&vec![("answer", answer.to_owned())])
+            .inc();
     }
 
     /// The Prometheus text exposition.

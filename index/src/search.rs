@@ -144,11 +144,24 @@ impl IndexStore {
 
     /// [`search`](Self::search), answered without copying a cached answer.
     pub fn search_shared(&self, q: &SearchQuery) -> Result<Arc<Hits>, IndexError> {
+        self.answer(q).map(|(hits, _)| hits)
+    }
+
+    /// [`search_shared`](Self::search_shared), and whether the answer was
+    /// kept from the same search since the last commit (else computed).
+    pub fn answer(&self, q: &SearchQuery) -> Result<(Arc<Hits>, bool), IndexError> {
+        match self.kept_answer(q) {
+            Some(hits) => Ok((hits, true)),
+            None => self.compute_answer(q).map(|hits| (hits, false)),
+        }
+    }
+
+    /// Computes the answer to `q`, even when a cached one is at hand, and
+    /// keeps it for the next time `q` is asked: what a search costs when
+    /// it is new.
+    pub fn compute_answer(&self, q: &SearchQuery) -> Result<Arc<Hits>, IndexError> {
         let searcher = self.reader.searcher();
         let key = answer_key(searcher.generation().generation_id(), q);
-        if let Some(hits) = self.answers.get(&key) {
-            return Ok(hits);
-        }
         let text = q.text.trim();
         let exact = self.text_query(text);
         let mut hits = self.run(&searcher, q, exact.as_deref())?;

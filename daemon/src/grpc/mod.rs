@@ -140,14 +140,17 @@ impl AggregatorService for AggregatorServiceImpl {
         let store = self.store.clone();
         let (offset, limit) = (query.offset, query.limit);
         let clock = std::time::Instant::now();
-        let hits = match store.kept_answer(&query) {
-            Some(hits) => hits,
-            None => searchers::run(move || store.search_shared(&query))
+        // A search asked again since the last commit is answered here; the
+        // others go to a search thread, where one asked meanwhile by
+        // another client may be kept by then.
+        let (hits, kept) = match store.kept_answer(&query) {
+            Some(hits) => (hits, true),
+            None => searchers::run(move || store.answer(&query))
                 .await
                 .map_err(internal)?
                 .map_err(internal)?,
         };
-        self.metrics.searched(clock.elapsed().as_secs_f64());
+        self.metrics.searched(clock.elapsed().as_secs_f64(), kept);
         let full_page = hits.items.len() == limit;
         let next_page_token = match hits.next_key {
             _ if !full_page => String::new(),

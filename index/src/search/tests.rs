@@ -384,6 +384,45 @@ fn a_search_shows_what_an_item_became_even_right_after_showing_it() {
 }
 
 #[test]
+fn a_search_asked_again_is_answered_from_the_kept_answer_until_a_commit() {
+    let store = fixture();
+    let mut q = SearchQuery::new(today());
+    q.text = "simulation".into();
+    let (first, kept) = store.answer(&q).unwrap();
+    assert!(!kept, "the first time, computed");
+    assert_eq!(
+        first.items[0].title,
+        "Extracorporeal Life Support Adult ECMO Simulation Training Course"
+    );
+    let (again, kept) = store.answer(&q).unwrap();
+    assert!(kept, "asked again, kept");
+    assert!(std::sync::Arc::ptr_eq(&first, &again));
+    // Computed anew on demand (the load generator's "In process" step),
+    // with the same answer.
+    let anew = store.compute_answer(&q).unwrap();
+    assert!(!std::sync::Arc::ptr_eq(&first, &anew));
+    assert_eq!(anew.items, first.items);
+
+    let mut writer = store.writer().unwrap();
+    writer
+        .upsert(
+            vec![item(
+                "new",
+                ItemKind::Course,
+                "AmSECT",
+                "Neonatal simulation workshop",
+                Some((day(2027, 3, 1), day(2027, 3, 2))),
+            )],
+            at("2026-11-27T08:00:00Z"),
+        )
+        .unwrap();
+    writer.commit().unwrap();
+    let (after, kept) = store.answer(&q).unwrap();
+    assert!(!kept, "after a commit, computed on the new index");
+    assert_eq!(after.total, first.total + 1);
+}
+
+#[test]
 fn the_items_kept_for_showing_are_bounded_and_a_shown_one_stays() {
     let shown = shown::Shown::default();
     let segment = tantivy::index::SegmentId::generate_random();

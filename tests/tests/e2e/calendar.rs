@@ -373,10 +373,21 @@ async fn healthz_and_metrics_tell_how_the_daemon_is_doing() {
     assert_eq!(health.status(), StatusCode::OK);
     assert_eq!(health.text().await.unwrap(), "ok\n");
 
-    // One more cycle (all 304s) and a search, then the counters.
+    // One more cycle (all 304s) and three searches, the first asked twice,
+    // then the counters.
     daemon.daemon.run_once().await;
     let mut client = daemon.client().await;
-    client.search(pb::SearchRequest::default()).await.unwrap();
+    let ecmo = pb::SearchRequest {
+        query: "ECMO".to_owned(),
+        ..Default::default()
+    };
+    for search in [
+        pb::SearchRequest::default(),
+        pb::SearchRequest::default(),
+        ecmo,
+    ] {
+        client.search(search).await.unwrap();
+    }
     let metrics = get(&format!("{}/metrics", daemon.http_url()))
         .await
         .text()
@@ -388,7 +399,9 @@ async fn healthz_and_metrics_tell_how_the_daemon_is_doing() {
         "perfusion_not_modified_total{source=\"elso-courses\"} 1",
         "perfusion_source_items{source=\"elso-courses\"} 4",
         "perfusion_fetch_duration_seconds_count{source=\"elso-notices\"} 2",
-        "perfusion_search_duration_seconds_count 1",
+        "perfusion_search_duration_seconds_count 3",
+        "perfusion_searches_total{answer=\"computed\"} 2",
+        "perfusion_searches_total{answer=\"kept\"} 1",
     ] {
         assert!(
             metrics.lines().any(|l| l == line),
