@@ -189,6 +189,25 @@ impl Daemon {
         Ok(self.child.try_wait()?)
     }
 
+    /// How many searches it has answered from an earlier answer (`kept`)
+    /// and how many it computed, from its `/metrics`.
+    pub async fn searches_answered(&self) -> anyhow::Result<Answered> {
+        let url = format!("http://{}/metrics", self.http);
+        let text = reqwest::get(&url).await?.error_for_status()?.text().await?;
+        let count = |answer: &str| -> anyhow::Result<u64> {
+            let line = format!("perfusion_searches_total{{answer=\"{answer}\"}} ");
+            Ok(match text.lines().find_map(|l| l.strip_prefix(&line)) {
+                Some(n) => n.parse().with_context(|| format!("{url}: {line}{n}"))?,
+                // None yet answered that way.
+                None => 0,
+            })
+        };
+        Ok(Answered {
+            kept: count("kept")?,
+            computed: count("computed")?,
+        })
+    }
+
     /// User plus system CPU time the daemon has used.
     pub fn cpu_time(&self) -> Duration {
         cpu_time_of(&format!("/proc/{}/stat", self.pid))
@@ -216,6 +235,25 @@ impl Daemon {
                 bail!("perfusiond did not stop within 10 s of SIGTERM")
             }
         }
+    }
+}
+
+/// Searches a daemon answered, by how.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Answered {
+    /// From the answer to the same search since the index last changed.
+    pub kept: u64,
+    /// Computed.
+    pub computed: u64,
+}
+
+impl Answered {
+    /// The share computed of the searches answered since `before`; `None`
+    /// when there were none.
+    pub fn computed_since(self, before: Answered) -> Option<f64> {
+        let computed = self.computed.saturating_sub(before.computed);
+        let all = computed + self.kept.saturating_sub(before.kept);
+        (all > 0).then(|| computed as f64 / all as f64)
     }
 }
 

@@ -33,10 +33,50 @@ pub struct Report {
     pub memory_after: Option<Memory>,
     /// Each figure's highest reading during the re-ingest (every 100 ms).
     pub memory_reingesting: Option<Memory>,
-    steps: Vec<(&'static str, usize, f64, Percentiles, usize)>,
-    /// Per rate offered: answered a second, latencies, errors, not sent.
-    rates: Vec<(f64, f64, Percentiles, usize, usize)>,
-    reingest: Option<(usize, Duration, f64, Percentiles, usize)>,
+    /// Per step: its label and concurrency.
+    steps: Vec<(&'static str, usize, Row)>,
+    /// Per rate offered.
+    rates: Vec<(f64, Row)>,
+    /// Its concurrency and how long the re-ingest took.
+    reingest: Option<(usize, Duration, Row)>,
+}
+
+/// A step's figures, for its row of the summary.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    qps: f64,
+    p: Percentiles,
+    errors: usize,
+    unsent: usize,
+    /// The share of its searches the daemon computed.
+    computed: Option<f64>,
+}
+
+impl Row {
+    fn of(step: &Step) -> Self {
+        let o = &step.outcome;
+        Self {
+            qps: o.qps(),
+            p: o.percentiles(),
+            errors: o.errors,
+            unsent: o.unsent,
+            computed: step.computed,
+        }
+    }
+
+    /// "N/s, p50, p95, p99", what went wrong, and the share computed;
+    /// `answered` after the rate when more were offered.
+    fn figures(&self, answered: &str) -> String {
+        format!(
+            "{:.0}/s{answered}, p50 {}, p95 {}, p99 {}{}{}",
+            self.qps,
+            ms(self.p.p50),
+            ms(self.p.p95),
+            ms(self.p.p99),
+            trouble(self.errors, self.unsent),
+            share(self.computed),
+        )
+    }
 }
 
 fn ms(d: Duration) -> String {
@@ -78,8 +118,7 @@ impl Report {
             figures(step),
             errors(o)
         );
-        self.steps
-            .push((label, concurrency, o.qps(), o.percentiles(), o.errors));
+        self.steps.push((label, concurrency, Row::of(step)));
     }
 
     /// Records and prints one step at a fixed rate.
@@ -98,8 +137,7 @@ impl Report {
             ms(late.max),
             errors(o),
         );
-        self.rates
-            .push((rate, o.qps(), o.percentiles(), o.errors, o.unsent));
+        self.rates.push((rate, Row::of(step)));
     }
 
     /// Prints the latency of each shape of search in a step.
@@ -125,7 +163,7 @@ impl Report {
             figures(step),
             errors(o)
         );
-        self.reingest = Some((concurrency, took, o.qps(), o.percentiles(), o.errors));
+        self.reingest = Some((concurrency, took, Row::of(step)));
     }
 
     /// Prints the summary table.
@@ -196,50 +234,43 @@ impl Report {
                 verdict(m.hwm < TARGET_RSS)
             );
         }
-        for &(label, c, qps, p, errs) in &self.steps {
+        for &(label, c, row) in &self.steps {
             let target = match label {
                 "Search" => format!(
                     "p99 < 5 ms: {}; > 5,000/s: {}",
-                    verdict(p.p99 < TARGET_P99),
-                    verdict(qps > TARGET_QPS)
+                    verdict(row.p.p99 < TARGET_P99),
+                    verdict(row.qps > TARGET_QPS)
                 ),
-                "In process" => {
-                    "(the index alone: searches nearly all computed, no gRPC)".to_owned()
-                }
+                "In process" => "(the index alone: no gRPC)".to_owned(),
                 _ => "(the transport's floor)".to_owned(),
             };
-            let errs = trouble(errs, 0);
             println!(
-                "| {label}, {c} concurrent | {qps:.0}/s, p50 {}, p95 {}, p99 {}{errs} | {target} |",
-                ms(p.p50),
-                ms(p.p95),
-                ms(p.p99)
+                "| {label}, {c} concurrent | {} | {target} |",
+                row.figures("")
             );
         }
-        for &(rate, qps, p, errs, unsent) in &self.rates {
-            let kept_up = errs == 0 && unsent == 0;
+        for &(rate, row) in &self.rates {
+            let kept_up = row.errors == 0 && row.unsent == 0;
             let target = if rate >= TARGET_QPS {
                 format!(
                     "p99 < 5 ms at 5,000/s: {}",
-                    verdict(kept_up && p.p99 < TARGET_P99)
+                    verdict(kept_up && row.p.p99 < TARGET_P99)
                 )
             } else {
                 "(below the target's rate)".to_owned()
             };
             println!(
-                "| Search at {rate:.0}/s offered, an open loop | {qps:.0}/s answered, p50 {}, p95 {}, p99 {}{} | {target} |",
-                ms(p.p50),
-                ms(p.p95),
-                ms(p.p99),
-                trouble(errs, unsent)
+                "| Search at {rate:.0}/s offered, an open loop | {} | {target} |",
+                row.figures(" answered")
             );
         }
-        if let Some((c, took, qps, p, errs)) = self.reingest {
+        if let Some((c, took, row)) = self.reingest {
+            let p = row.p;
             let steady = self
                 .steps
                 .iter()
                 .find(|s| s.0 == "Search" && s.1 == c)
-                .map(|s| s.3.p99);
+                .map(|s| s.2.p.p99);
             let target = match steady {
                 Some(steady) => format!(
                     "p99 within twice the steady {} and < 10 ms: {}",
@@ -248,13 +279,10 @@ impl Report {
                 ),
                 None => format!("p99 < 10 ms: {}", verdict(p.p99 < TARGET_P99 * 2)),
             };
-            let errs = trouble(errs, 0);
             println!(
-                "| Search, {c} concurrent, during a full re-ingest ({:.1} s) | {qps:.0}/s, p50 {}, p95 {}, p99 {}{errs} | {target} |",
+                "| Search, {c} concurrent, during a full re-ingest ({:.1} s) | {} | {target} |",
                 took.as_secs_f64(),
-                ms(p.p50),
-                ms(p.p95),
-                ms(p.p99)
+                row.figures("")
             );
         }
     }
@@ -273,12 +301,26 @@ fn trouble(errors: usize, unsent: usize) -> String {
     out
 }
 
-/// A step's requests, rate, latencies and CPU, in columns.
+/// The share of a step's searches computed, for its line and its row.
+fn share(computed: Option<f64>) -> String {
+    computed.map_or_else(String::new, |c| format!(" ({:.0}% computed)", c * 100.0))
+}
+
+/// A step's requests, rate, latencies, CPU and the share of its searches
+/// computed, in columns.
 fn figures(step: &Step) -> String {
     let o = &step.outcome;
     let p = o.percentiles();
+    // The CPU a request cost whoever answered it: the daemon, or this
+    // program in the "In process" step.
+    let cores = if step.daemon_cores > 0.0 {
+        step.daemon_cores
+    } else {
+        step.loadgen_cores
+    };
+    let each = cores / o.qps().max(1e-9) * 1000.0;
     format!(
-        "{:>7} req in {:>5.2} s  {:>8.0} req/s  p50 {:>9}  p95 {:>9}  p99 {:>9}  max {:>9}  cpu: daemon {:.2} + loadgen {:.2} cores",
+        "{:>7} req in {:>5.2} s  {:>8.0} req/s  p50 {:>9}  p95 {:>9}  p99 {:>9}  max {:>9}  cpu: daemon {:.2} + loadgen {:.2} cores, {each:.3} ms a request{}",
         p.count,
         o.wall.as_secs_f64(),
         o.qps(),
@@ -288,6 +330,7 @@ fn figures(step: &Step) -> String {
         ms(p.max),
         step.daemon_cores,
         step.loadgen_cores,
+        share(step.computed),
     )
 }
 
