@@ -696,16 +696,36 @@ async fn check_mix(
 ) -> anyhow::Result<()> {
     let mut client = AggregatorServiceClient::new(channel.clone());
     let mut hits: HashMap<&'static str, Vec<u64>> = HashMap::new();
+    let mut sizes = Vec::with_capacity(mix.len());
     for (shape, request) in mix {
         let answer = client
             .search(request.clone())
             .await
             .with_context(|| format!("search {request:?}"))?
             .into_inner();
+        sizes.push((
+            prost::Message::encoded_len(&answer),
+            answer
+                .items
+                .iter()
+                .map(prost::Message::encoded_len)
+                .sum::<usize>(),
+            answer
+                .facets
+                .iter()
+                .map(prost::Message::encoded_len)
+                .sum::<usize>(),
+        ));
         hits.entry(shape.name())
             .or_default()
             .push(answer.total_hits);
     }
+    sizes.sort_unstable();
+    let (all, items, facets) = sizes[sizes.len() / 2];
+    println!(
+        "answers encoded: median {all} bytes (items {items}, facets {facets}), largest {} bytes",
+        sizes.last().map_or(0, |s| s.0)
+    );
     println!(
         "query mix: {} searches; matching items per search (median, max, searches with none):",
         mix.len()
