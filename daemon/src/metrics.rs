@@ -40,11 +40,20 @@ pub struct Metrics {
     commit_seconds: Histogram,
     segments: Gauge,
     search_seconds: Histogram,
-    searches: Family<Labels, Counter>,
+    /// Searches answered from a kept answer, and computed: both series
+    /// are there from the start, at 0.
+    kept: Counter,
+    computed: Counter,
 }
 
 impl Default for Metrics {
     fn default() -> Self {
+        let searches = Family::<Labels, Counter>::default();
+        let answered = |answer: &str| {
+            searches
+                .get_or_create(&vec![("answer", answer.to_owned())])
+                .clone()
+        };
         let mut m = Self {
             registry: Registry::with_prefix("perfusion"),
             fetches: Family::default(),
@@ -54,7 +63,8 @@ impl Default for Metrics {
             commit_seconds: seconds_histogram(),
             segments: Gauge::default(),
             search_seconds: seconds_histogram(),
-            searches: Family::default(),
+            kept: answered("kept"),
+            computed: answered("computed"),
         };
         let r = &mut m.registry;
         r.register("fetches", "Source runs by outcome", m.fetches.clone());
@@ -91,7 +101,7 @@ impl Default for Metrics {
         r.register(
             "searches",
             "Searches by how they were answered: kept from the same search since the index last changed, or computed",
-            m.searches.clone(),
+            searches,
         );
         m
     }
@@ -134,10 +144,7 @@ impl Metrics {
     /// or computed.
     pub fn searched(&self, seconds: f64, kept: bool) {
         self.search_seconds.observe(seconds);
-        let answer = if kept { "kept" } else { "computed" };
-        self.searches
-            .get_or_create(&vec![("answer", answer.to_owned())])
-            .inc();
+        if kept { &self.kept } else { &self.computed }.inc();
     }
 
     /// The Prometheus text exposition.

@@ -198,7 +198,7 @@ impl Daemon {
             let line = format!("perfusion_searches_total{{answer=\"{answer}\"}} ");
             Ok(match text.lines().find_map(|l| l.strip_prefix(&line)) {
                 Some(n) => n.parse().with_context(|| format!("{url}: {line}{n}"))?,
-                // None yet answered that way.
+                // A build from before the counter (--perfusiond): no share.
                 None => 0,
             })
         };

@@ -373,9 +373,23 @@ async fn healthz_and_metrics_tell_how_the_daemon_is_doing() {
     assert_eq!(health.status(), StatusCode::OK);
     assert_eq!(health.text().await.unwrap(), "ok\n");
 
+    // Before any search, both kinds of answer are counted, at 0.
+    let metrics = get(&format!("{}/metrics", daemon.http_url()))
+        .await
+        .text()
+        .await
+        .unwrap();
+    for answer in ["kept", "computed"] {
+        let line = format!("perfusion_searches_total{{answer=\"{answer}\"}} 0");
+        assert!(metrics.lines().any(|l| l == line), "{line:?} missing");
+    }
+
     // One more cycle (all 304s) and three searches, the first asked twice,
-    // then the counters.
+    // then the counters. The first cycle's merge, which a cycle's end only
+    // asks for, is over before the searches: a commit would drop the
+    // answers kept.
     daemon.daemon.run_once().await;
+    daemon.daemon.runner().writes_settled().await;
     let mut client = daemon.client().await;
     let ecmo = pb::SearchRequest {
         query: "ECMO".to_owned(),
