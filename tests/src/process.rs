@@ -190,7 +190,8 @@ impl Daemon {
     }
 
     /// How many searches it has answered from an earlier answer (`kept`)
-    /// and how many it computed, from its `/metrics`.
+    /// and how many it computed, and how long they took in it, from its
+    /// `/metrics`.
     pub async fn searches_answered(&self) -> anyhow::Result<Answered> {
         let url = format!("http://{}/metrics", self.http);
         let text = reqwest::get(&url).await?.error_for_status()?.text().await?;
@@ -202,9 +203,18 @@ impl Daemon {
                 None => 0,
             })
         };
+        let within = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("perfusion_search_duration_seconds_bucket{le=\""))
+            .filter_map(|l| {
+                let (le, n) = l.split_once("\"} ")?;
+                Some((le.parse().ok()?, n.trim().parse().ok()?))
+            })
+            .collect();
         Ok(Answered {
             kept: count("kept")?,
             computed: count("computed")?,
+            within,
         })
     }
 
@@ -238,22 +248,80 @@ impl Daemon {
     }
 }
 
-/// Searches a daemon answered, by how.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Searches a daemon answered, by how, and how long it took over them.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Answered {
     /// From the answer to the same search since the index last changed.
     pub kept: u64,
     /// Computed.
     pub computed: u64,
+    /// Its histogram of the time a search takes in its Search handler,
+    /// from its start to the answer, before that is encoded: per upper
+    /// bound in seconds, the searches that took at most that long
+    /// (cumulative, as Prometheus keeps them; the last bound is infinite).
+    pub within: Vec<(f64, u64)>,
 }
 
 impl Answered {
     /// The share computed of the searches answered since `before`; `None`
     /// when there were none.
-    pub fn computed_since(self, before: Answered) -> Option<f64> {
+    pub fn computed_since(&self, before: &Answered) -> Option<f64> {
         let computed = self.computed.saturating_sub(before.computed);
         let all = computed + self.kept.saturating_sub(before.kept);
         (all > 0).then(|| computed as f64 / all as f64)
+    }
+
+    /// Within how long, in seconds, 99% of the searches since `before`
+    /// were answered in the daemon's handler: the upper bound of the
+    /// histogram's bucket that reaches 99%. `None` without searches, or
+    /// when the histograms do not match.
+    pub fn p99_bound_since(&self, before: &Answered) -> Option<f64> {
+        if self.within.len() != before.within.len() {
+            return None;
+        }
+        let counts: Vec<(f64, u64)> = self
+            .within
+            .iter()
+            .zip(&before.within)
+            .map(|(&(le, now), &(_, then))| (le, now.saturating_sub(then)))
+            .collect();
+        let all = counts.last()?.1;
+        counts
+            .into_iter()
+            .find(|&(_, n)| all > 0 && n * 100 >= all * 99)
+            .map(|(le, _)| le)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_daemons_p99_is_the_bound_its_histogram_reaches_99_percent_at() {
+        let before = Answered {
+            within: vec![
+                (0.000_025, 10),
+                (0.000_05, 10),
+                (0.0001, 10),
+                (f64::INFINITY, 10),
+            ],
+            ..Answered::default()
+        };
+        // Of the 1,000 since: 980 within 25 µs, 995 within 50, all within 100.
+        let after = Answered {
+            within: vec![
+                (0.000_025, 990),
+                (0.000_05, 1005),
+                (0.0001, 1010),
+                (f64::INFINITY, 1010),
+            ],
+            ..Answered::default()
+        };
+        assert_eq!(after.p99_bound_since(&before), Some(0.000_05));
+        assert_eq!(before.p99_bound_since(&before), None, "no searches");
+        let older = Answered::default();
+        assert_eq!(after.p99_bound_since(&older), None, "no histogram");
     }
 }
 

@@ -394,6 +394,10 @@ pub struct Step {
     /// The share of its searches that were computed, not answered from an
     /// earlier answer, as the daemon counted them; `None` without searches.
     pub computed: Option<f64>,
+    /// Within how long 99% of its searches were answered in the daemon's
+    /// Search handler, before encoding (the bound of the daemon's
+    /// histogram bucket that reaches 99%).
+    pub daemon_p99: Option<Duration>,
 }
 
 async fn measured<F: std::future::Future<Output = drive::Outcome>>(
@@ -401,16 +405,20 @@ async fn measured<F: std::future::Future<Output = drive::Outcome>>(
     step: impl FnOnce() -> F,
 ) -> anyhow::Result<Step> {
     // The daemon's counters are read outside the CPU it is timed for.
-    let answered = daemon.searches_answered().await?;
+    let before = daemon.searches_answered().await?;
     let (daemon_cpu, own_cpu) = (daemon.cpu_time(), process::cpu_time_of("/proc/self/stat"));
     let outcome = step().await;
     let wall = outcome.wall.as_secs_f64().max(1e-9);
     let daemon_cores = (daemon.cpu_time() - daemon_cpu).as_secs_f64() / wall;
     let loadgen_cores = (process::cpu_time_of("/proc/self/stat") - own_cpu).as_secs_f64() / wall;
+    let after = daemon.searches_answered().await?;
     Ok(Step {
         daemon_cores,
         loadgen_cores,
-        computed: daemon.searches_answered().await?.computed_since(answered),
+        computed: after.computed_since(&before),
+        daemon_p99: after
+            .p99_bound_since(&before)
+            .and_then(|s| Duration::try_from_secs_f64(s).ok()),
         outcome,
     })
 }
@@ -451,6 +459,7 @@ fn in_process(index: &Path, seconds: f64) -> anyhow::Result<Step> {
         daemon_cores: 0.0,
         loadgen_cores: cpu.as_secs_f64() / outcome.wall.as_secs_f64().max(1e-9),
         computed: Some(1.0),
+        daemon_p99: None,
         outcome,
     })
 }

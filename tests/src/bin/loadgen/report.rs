@@ -50,6 +50,8 @@ struct Row {
     unsent: usize,
     /// The share of its searches the daemon computed.
     computed: Option<f64>,
+    /// Within how long 99% were answered in the daemon.
+    daemon_p99: Option<Duration>,
 }
 
 impl Row {
@@ -61,6 +63,7 @@ impl Row {
             errors: o.errors,
             unsent: o.unsent,
             computed: step.computed,
+            daemon_p99: step.daemon_p99,
         }
     }
 
@@ -74,7 +77,7 @@ impl Row {
             ms(self.p.p95),
             ms(self.p.p99),
             trouble(self.errors, self.unsent),
-            share(self.computed),
+            share(self.computed, self.daemon_p99),
         )
     }
 }
@@ -301,9 +304,20 @@ fn trouble(errors: usize, unsent: usize) -> String {
     out
 }
 
-/// The share of a step's searches computed, for its line and its row.
-fn share(computed: Option<f64>) -> String {
-    computed.map_or_else(String::new, |c| format!(" ({:.0}% computed)", c * 100.0))
+/// The share of a step's searches computed, and within how long the
+/// daemon answered 99% of them, for its line and its row.
+fn share(computed: Option<f64>, daemon_p99: Option<Duration>) -> String {
+    let Some(c) = computed else {
+        return String::new();
+    };
+    let within = match daemon_p99 {
+        Some(d) if d < Duration::from_millis(1) => {
+            format!("; p99 in the daemon ≤ {} µs", d.as_micros())
+        }
+        Some(d) => format!("; p99 in the daemon ≤ {}", ms(d)),
+        None => String::new(),
+    };
+    format!(" ({:.0}% computed{within})", c * 100.0)
 }
 
 /// A step's requests, rate, latencies, CPU and the share of its searches
@@ -330,7 +344,7 @@ fn figures(step: &Step) -> String {
         ms(p.max),
         step.daemon_cores,
         step.loadgen_cores,
-        share(step.computed),
+        share(step.computed, step.daemon_p99),
     )
 }
 
