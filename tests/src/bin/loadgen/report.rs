@@ -77,7 +77,7 @@ impl Row {
             ms(self.p.p95),
             ms(self.p.p99),
             trouble(self.errors, self.unsent),
-            share(self.computed, self.daemon_p99),
+            daemon_view(self.computed, self.daemon_p99),
         )
     }
 }
@@ -304,9 +304,9 @@ fn trouble(errors: usize, unsent: usize) -> String {
     out
 }
 
-/// The share of a step's searches computed, and within how long the
-/// daemon answered 99% of them, for its line and its row.
-fn share(computed: Option<f64>, daemon_p99: Option<Duration>) -> String {
+/// The daemon's view of a step: the share of its searches it computed, and
+/// within how long it answered 99% of them, for the line and the row.
+fn daemon_view(computed: Option<f64>, daemon_p99: Option<Duration>) -> String {
     let Some(c) = computed else {
         return String::new();
     };
@@ -344,7 +344,7 @@ fn figures(step: &Step) -> String {
         ms(p.max),
         step.daemon_cores,
         step.loadgen_cores,
-        share(step.computed, step.daemon_p99),
+        daemon_view(step.computed, step.daemon_p99),
     )
 }
 
