@@ -139,16 +139,12 @@ impl IndexStore {
     /// matched again with typos allowed.
     /// The same search between two commits is answered from a cache.
     pub fn search(&self, q: &SearchQuery) -> Result<Hits, IndexError> {
-        self.search_shared(q).map(Arc::unwrap_or_clone)
+        self.answer(q).map(|(hits, _)| Arc::unwrap_or_clone(hits))
     }
 
-    /// [`search`](Self::search), answered without copying a cached answer.
-    pub fn search_shared(&self, q: &SearchQuery) -> Result<Arc<Hits>, IndexError> {
-        self.answer(q).map(|(hits, _)| hits)
-    }
-
-    /// [`search_shared`](Self::search_shared), and whether the answer was
-    /// kept from the same search since the last commit (else computed).
+    /// [`search`](Self::search), answered without copying a cached answer,
+    /// and whether that answer was kept from the same search since the last
+    /// commit (else computed).
     pub fn answer(&self, q: &SearchQuery) -> Result<(Arc<Hits>, bool), IndexError> {
         match self.kept_answer(q) {
             Some(hits) => Ok((hits, true)),
