@@ -134,20 +134,21 @@ pub fn uncached(mix: &[(Shape, pb::SearchRequest)]) -> Vec<(Shape, pb::SearchReq
 }
 
 /// The mix with `percent` of its searches, spread evenly among the others,
-/// replaced by ones not asked for in a while: the searches of
-/// [`uncached`] but those at page size 20 (4,060, many more than the daemon
-/// keeps answers for), in turn. The rest are the mix's own, answered from the
-/// daemon's cache after their first time, as long as the new ones leave
-/// them there. Long enough for each new search to come once.
-pub fn blend(mix: &[(Shape, pb::SearchRequest)], percent: u8) -> Vec<(Shape, pb::SearchRequest)> {
+/// replaced by ones not asked for in a while: the searches of `pool` (the
+/// mix's [`uncached`]) but those at page size 20 (4,060, many more than the
+/// daemon keeps answers for), in turn. The rest are the mix's own, answered
+/// from the daemon's cache after their first time, as long as the new ones
+/// leave them there. Long enough for each new search to come once.
+pub fn blend(
+    mix: &[(Shape, pb::SearchRequest)],
+    pool: &[(Shape, pb::SearchRequest)],
+    percent: u8,
+) -> Vec<(Shape, pb::SearchRequest)> {
     let share = usize::from(percent.clamp(1, 100));
     // Page size 20 is the mix's own (the default).
-    let fresh: Vec<_> = uncached(mix)
-        .into_iter()
-        .filter(|(_, r)| r.page_size != 20)
-        .collect();
+    let fresh: Vec<_> = pool.iter().filter(|(_, r)| r.page_size != 20).collect();
     let len = (fresh.len() * 100).div_ceil(share);
-    let (mut fresh, mut mix) = (fresh.iter().cycle(), mix.iter().cycle());
+    let (mut fresh, mut mix) = (fresh.into_iter().cycle(), mix.iter().cycle());
     (0..len)
         .filter_map(|i| {
             // Request i is new when the count of new ones due by then grows.
@@ -555,7 +556,8 @@ mod tests {
     #[test]
     fn a_blend_asks_new_searches_at_its_share_spread_evenly() {
         let mix = mix();
-        let blend = blend(&mix, 20);
+        let pool = uncached(&mix);
+        let blend = blend(&mix, &pool, 20);
         let new: Vec<bool> = blend.iter().map(|(_, r)| r.page_size != 0).collect();
         // Each of the 4,060 new searches once, four of the mix's between.
         assert_eq!(new.iter().filter(|n| **n).count(), 4060);
@@ -575,7 +577,7 @@ mod tests {
         assert_eq!(old[0].1, mix[0].1);
         assert_eq!(old[141].1, mix[1].1);
 
-        let all_new = super::blend(&mix, 100);
+        let all_new = super::blend(&mix, &pool, 100);
         assert_eq!(all_new.len(), 4060);
         assert!(
             all_new

@@ -254,17 +254,18 @@ async fn main() -> anyhow::Result<()> {
     // Searches, then the empty RPC, at each concurrency.
     // Each distinct search is checked once, answers decoded in full.
     let base = drive::mix();
-    let pool = drive::uncached(&base);
     let mix = if args.uncached {
         println!("--uncached: every search of the mix at page sizes 10 to 39");
+        let pool = drive::uncached(&base);
         check_mix(&channels[0], &pool).await?;
         pool
     } else if let Some(percent) = args.fresh {
         println!(
             "--fresh {percent}: {percent}% of the searches at page sizes 10 to 39 but 20, new to the daemon"
         );
+        let pool = drive::uncached(&base);
         check_mix(&channels[0], &pool).await?;
-        drive::blend(&base, percent)
+        drive::blend(&base, &pool, percent)
     } else {
         check_mix(&channels[0], &base).await?;
         base
