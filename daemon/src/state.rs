@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
@@ -89,6 +90,10 @@ pub struct SourceState {
 #[derive(Debug, Clone, Default)]
 pub struct States {
     map: Arc<RwLock<BTreeMap<String, SourceState>>>,
+    /// Grows whenever a source's `listed_at` changes (under the map's
+    /// write lock), so what was rendered of the items' `last_seen` can
+    /// tell whether it still holds.
+    listed: Arc<AtomicU64>,
     file: Option<Arc<StateFile>>,
 }
 
@@ -137,6 +142,7 @@ impl States {
         };
         Ok(Self {
             map: Arc::new(RwLock::new(map)),
+            listed: Arc::default(),
             file: Some(Arc::new(StateFile {
                 path,
                 saving: Mutex::new(()),
@@ -165,10 +171,22 @@ impl States {
             .collect()
     }
 
+    /// The version of every source's `listed_at`, which grows whenever one
+    /// changes: items shown last seen at [`States::last_seen`] after this
+    /// was read stay so until it grows. Read it first.
+    pub fn listed_version(&self) -> u64 {
+        self.listed.load(Ordering::Acquire)
+    }
+
     /// Changes one source's state (in memory; see [`States::save`]).
     pub fn update(&self, id: &str, f: impl FnOnce(&mut SourceState)) {
         let mut map = self.map.write().expect("state lock");
-        f(map.entry(id.to_owned()).or_default());
+        let state = map.entry(id.to_owned()).or_default();
+        let listed_at = state.listed_at;
+        f(state);
+        if state.listed_at != listed_at {
+            self.listed.fetch_add(1, Ordering::AcqRel);
+        }
     }
 
     /// Writes every state to the state file, atomically. Without a data

@@ -23,7 +23,7 @@ pub use model::{
     DatePrecision, Deadline, DeadlineKind, Item, ItemKind, Mode, Place, SourceRef, Status,
     UnknownName, When,
 };
-pub use search::{Hits, SearchQuery, Snippet, SortOrder};
+pub use search::{Hits, Rendered, SearchQuery, Snippet, SortOrder};
 pub use store::IndexStore;
 pub use writer::{UpsertStats, Writer};
 

@@ -3,7 +3,7 @@
 //! time.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, Query, QueryParser, TermQuery};
@@ -115,6 +115,63 @@ pub struct Hits {
     /// No item had every word as typed, so words were matched with up to two
     /// typos ("perfussion" found "perfusion").
     pub typo_tolerant: bool,
+    /// What the caller made of this page, kept with it for as long as the
+    /// answer is kept: the gRPC service keeps its encoded answer here, so a
+    /// search asked again is neither converted nor encoded again.
+    pub rendered: Rendered,
+}
+
+/// A rendering of a page of hits (its bytes), tagged with the version of
+/// whatever else the caller rendered into it besides the hits themselves:
+/// the gRPC service shows each item last seen when its sources' latest
+/// reads say, which change between commits. A rendering is given back
+/// only for the version it was made for.
+///
+/// A copy of the hits starts with none, since the copy may be changed.
+#[derive(Default)]
+pub struct Rendered(Mutex<Option<(u64, bytes::Bytes)>>);
+
+impl Rendered {
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<(u64, bytes::Bytes)>> {
+        // What it holds is whole whenever the lock is let go.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The rendering made for `version`, if it is the one kept.
+    pub fn get(&self, version: u64) -> Option<bytes::Bytes> {
+        match &*self.slot() {
+            Some((kept, bytes)) if *kept == version => Some(bytes.clone()),
+            _ => None,
+        }
+    }
+
+    /// Keeps `bytes` as the rendering for `version`, unless one for a
+    /// later version is kept already (versions only grow).
+    pub fn keep(&self, version: u64, bytes: bytes::Bytes) {
+        let mut slot = self.slot();
+        if slot.as_ref().is_none_or(|(kept, _)| *kept <= version) {
+            *slot = Some((version, bytes));
+        }
+    }
+}
+
+impl Clone for Rendered {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl std::fmt::Debug for Rendered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &*self.slot() {
+            Some((version, bytes)) => {
+                write!(f, "Rendered({} bytes for version {version})", bytes.len())
+            }
+            None => f.write_str("Rendered(none)"),
+        }
+    }
 }
 
 impl Hits {
@@ -226,6 +283,7 @@ impl IndexStore {
             facets,
             snippets,
             typo_tolerant: false,
+            rendered: Rendered::default(),
         })
     }
 

@@ -9,14 +9,17 @@
 //! limit and a global concurrency limit first.
 
 pub mod convert;
+mod route;
 
 use std::borrow::Borrow;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use chrono::Utc;
-use perfusion_index::{IndexStore, Item};
+use perfusion_index::{Hits, IndexStore, Item};
 use perfusion_proto::v1 as pb;
 use perfusion_proto::v1::aggregator_service_server::{AggregatorService, AggregatorServiceServer};
+use prost::Message as _;
 use tokio::net::TcpListener;
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::ReceiverStream;
@@ -85,6 +88,84 @@ impl AggregatorServiceImpl {
         )))
     }
 
+    /// The page of hits a search asks for, from the answer kept since the
+    /// last commit when there is one.
+    async fn search_page(&self, req: pb::SearchRequest) -> Result<SearchPage, Status> {
+        let query = convert::search_query(&req, Utc::now().date_naive())?;
+        let store = self.store.clone();
+        let (offset, limit) = (query.offset, query.limit);
+        let clock = std::time::Instant::now();
+        // A search asked again since the last commit is answered here; the
+        // others go to a search thread, where one asked meanwhile by
+        // another client may be kept by then.
+        let (hits, kept) = match store.kept_answer(&query) {
+            Some(hits) => (hits, true),
+            None => searchers::run(move || store.answer(&query))
+                .await
+                .map_err(internal)?
+                .map_err(internal)?,
+        };
+        self.metrics.searched(clock.elapsed().as_secs_f64(), kept);
+        Ok(SearchPage {
+            hits,
+            offset,
+            limit,
+        })
+    }
+
+    /// A page of hits as the wire message, each item last seen when its
+    /// sources' latest reads say.
+    fn search_response(&self, page: &SearchPage) -> pb::SearchResponse {
+        let SearchPage {
+            hits,
+            offset,
+            limit,
+        } = page;
+        let full_page = hits.items.len() == *limit;
+        let next_page_token = match hits.next_key {
+            _ if !full_page => String::new(),
+            Some(key) => convert::encode_page_token(PageToken::After(key)),
+            None if ((offset + limit) as u64) < hits.total => {
+                convert::encode_page_token(PageToken::Offset(offset + limit))
+            }
+            None => String::new(),
+        };
+        pb::SearchResponse {
+            items: items_to_pb(self.runner.states(), &hits.items),
+            total_hits: hits.total,
+            next_page_token,
+            facets: hits
+                .facets
+                .iter()
+                .map(|(facet, value, count)| pb::FacetCount {
+                    facet: facet.clone(),
+                    value: value.clone(),
+                    count: *count,
+                })
+                .collect(),
+            snippets: hits
+                .snippets
+                .iter()
+                .map(|(id, s)| (id.clone(), convert::snippet_to_pb(s.clone())))
+                .collect(),
+            typo_tolerant: hits.typo_tolerant,
+        }
+    }
+
+    /// The page as its encoded wire message: the one kept with the hits
+    /// when no source's latest read changed since it was encoded, so a
+    /// search asked again costs no conversion and no encoding.
+    fn search_encoded(&self, page: &SearchPage) -> Bytes {
+        // Read before the states it versions (see `States::listed_version`).
+        let version = self.runner.states().listed_version();
+        if let Some(bytes) = page.hits.rendered.get(version) {
+            return bytes;
+        }
+        let bytes = Bytes::from(self.search_response(page).encode_to_vec());
+        page.hits.rendered.keep(version, bytes.clone());
+        bytes
+    }
+
     fn sources_status(&self, only: Option<&str>) -> Vec<pb::SourceStatus> {
         self.runner
             .config()
@@ -97,6 +178,13 @@ impl AggregatorServiceImpl {
             })
             .collect()
     }
+}
+
+/// A page of hits, as a search asked for it.
+struct SearchPage {
+    hits: Arc<Hits>,
+    offset: usize,
+    limit: usize,
 }
 
 /// The metadata key of the wire contract's version, on every response.
@@ -135,51 +223,10 @@ impl AggregatorService for AggregatorServiceImpl {
         &self,
         request: Request<pb::SearchRequest>,
     ) -> Result<Response<pb::SearchResponse>, Status> {
-        let req = request.into_inner();
-        let query = convert::search_query(&req, Utc::now().date_naive())?;
-        let store = self.store.clone();
-        let (offset, limit) = (query.offset, query.limit);
-        let clock = std::time::Instant::now();
-        // A search asked again since the last commit is answered here; the
-        // others go to a search thread, where one asked meanwhile by
-        // another client may be kept by then.
-        let (hits, kept) = match store.kept_answer(&query) {
-            Some(hits) => (hits, true),
-            None => searchers::run(move || store.answer(&query))
-                .await
-                .map_err(internal)?
-                .map_err(internal)?,
-        };
-        self.metrics.searched(clock.elapsed().as_secs_f64(), kept);
-        let full_page = hits.items.len() == limit;
-        let next_page_token = match hits.next_key {
-            _ if !full_page => String::new(),
-            Some(key) => convert::encode_page_token(PageToken::After(key)),
-            None if ((offset + limit) as u64) < hits.total => {
-                convert::encode_page_token(PageToken::Offset(offset + limit))
-            }
-            None => String::new(),
-        };
-        Ok(reply(pb::SearchResponse {
-            items: items_to_pb(self.runner.states(), &hits.items),
-            total_hits: hits.total,
-            next_page_token,
-            facets: hits
-                .facets
-                .iter()
-                .map(|(facet, value, count)| pb::FacetCount {
-                    facet: facet.clone(),
-                    value: value.clone(),
-                    count: *count,
-                })
-                .collect(),
-            snippets: hits
-                .snippets
-                .iter()
-                .map(|(id, s)| (id.clone(), convert::snippet_to_pb(s.clone())))
-                .collect(),
-            typo_tolerant: hits.typo_tolerant,
-        }))
+        // The daemon serves Search with `route::Routes`, which sends the
+        // same answer encoded once and kept (`search_encoded`).
+        let page = self.search_page(request.into_inner()).await?;
+        Ok(reply(self.search_response(&page)))
     }
 
     async fn get_item(
@@ -372,9 +419,7 @@ pub async fn serve(
         .add_service(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .add_service(
-            AggregatorServiceServer::new(service).max_decoding_message_size(MAX_REQUEST_BYTES),
-        )
+        .add_service(route::Routes::new(service))
         // TCP_NODELAY on every connection: without it a response written
         // in more than one segment waits for the client's delayed ACK
         // (40 ms on Linux). The builder's own `tcp_nodelay` is ignored by

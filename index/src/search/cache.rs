@@ -156,4 +156,26 @@ mod tests {
         assert!(answers.get(&key(1, "perfusion")).is_none());
         assert_eq!(answers.get(&key(2, "ecmo")).map(|h| h.total), Some(4));
     }
+
+    #[test]
+    fn a_kept_answers_rendering_is_given_back_for_its_version_only() {
+        let hits = answer(3);
+        assert_eq!(hits.rendered.get(0), None);
+        hits.rendered
+            .keep(1, bytes::Bytes::from_static(b"as of read 1"));
+        assert_eq!(hits.rendered.get(1).as_deref(), Some(&b"as of read 1"[..]));
+        assert_eq!(hits.rendered.get(2), None, "a source was read since");
+
+        // Two threads rendered it: the one that saw the later read wins,
+        // whichever keeps its rendering last.
+        hits.rendered
+            .keep(3, bytes::Bytes::from_static(b"as of read 3"));
+        hits.rendered
+            .keep(2, bytes::Bytes::from_static(b"as of read 2"));
+        assert_eq!(hits.rendered.get(3).as_deref(), Some(&b"as of read 3"[..]));
+        assert_eq!(hits.rendered.get(2), None);
+
+        // A copy may be changed: it starts with no rendering.
+        assert_eq!(Hits::clone(&hits).rendered.get(3), None);
+    }
 }

@@ -170,6 +170,29 @@ async fn a_304_costs_no_parsing_and_no_index_write() {
     let store = daemon.daemon.store();
     let before = items_of(store, "");
     assert_eq!(before.len(), 6);
+    // A calendar's search, asked twice: the second is answered with what
+    // the daemon kept of the first.
+    let mut client = daemon.client().await;
+    let search = || pb::SearchRequest {
+        include_past: true,
+        ..Default::default()
+    };
+    let last_seen = |answer: pb::SearchResponse| -> Vec<_> {
+        let mut seen: Vec<_> = answer
+            .items
+            .into_iter()
+            .map(|item| {
+                let at = item.last_seen.unwrap();
+                chrono::DateTime::from_timestamp(at.seconds, at.nanos as u32).unwrap()
+            })
+            .collect();
+        seen.dedup();
+        seen
+    };
+    for _ in 0..2 {
+        let answer = client.search(search()).await.unwrap().into_inner();
+        assert_eq!(last_seen(answer), [first.listed_at.unwrap()]);
+    }
 
     let report = runner.run_source("etag0").await.unwrap();
     assert_eq!(report.outcome, Outcome::NotModified);
@@ -196,6 +219,11 @@ async fn a_304_costs_no_parsing_and_no_index_write() {
     let at = |seconds, nanos: i32| chrono::DateTime::from_timestamp(seconds, nanos as u32);
     assert_eq!(at(last.seconds, last.nanos), Some(read_again));
     assert_eq!(at(first.seconds, first.nanos), Some(before[0].first_seen));
+    // The same search again, with no commit since: its items too were
+    // last seen by this read, not as the answer kept from before it.
+    let answer = client.search(search()).await.unwrap().into_inner();
+    assert_eq!(answer.items.len(), 6);
+    assert_eq!(last_seen(answer), [read_again]);
 }
 
 #[tokio::test]
