@@ -144,12 +144,27 @@ pub fn table(header: &[&str]) -> Table {
     if !colour() {
         table.force_no_tty();
     }
+    // COLUMNS, when set, is the width to fit, on a terminal or not: output
+    // piped to a pager or a file is otherwise as wide as its rows.
+    if let Some(width) = columns() {
+        table.set_width(width);
+    }
     // A terminal that reports no usable width (a bare pty says 0) gets
     // rows as they are rather than one letter a line.
     if table.width().is_some_and(|w| w < 40) {
         table.set_content_arrangement(ContentArrangement::Disabled);
     }
     table
+}
+
+/// The width COLUMNS asks for, when it is set to a number.
+fn columns() -> Option<u16> {
+    std::env::var("COLUMNS")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+        .filter(|w| *w > 0)
 }
 
 /// A cell in red (failures, cancellations) or yellow (warnings,

@@ -13,6 +13,7 @@ fn perfusion(addr: &str, args: &[&str]) -> Output {
         .arg(addr)
         .args(args)
         .env_remove("PERFUSION_ADDR")
+        .env_remove("COLUMNS")
         .output()
         .expect("perfusion runs")
 }
@@ -81,6 +82,38 @@ async fn search_prints_a_table_with_date_kind_org_title_and_place() {
             ][..],
         ]
     );
+}
+
+#[tokio::test]
+async fn a_piped_table_is_as_wide_as_its_rows_unless_columns_says_otherwise() {
+    let (_server, daemon) = daemon_on_fixtures().await;
+    let addr = daemon.url();
+    let search = ["search", "ecmo", "--kind", "course", "--past"];
+    let (whole, narrow) = tokio::task::spawn_blocking(move || {
+        let narrow = Command::new(binary("perfusion"))
+            .arg("--addr")
+            .arg(&addr)
+            .args(search)
+            .env_remove("PERFUSION_ADDR")
+            .env("COLUMNS", "72")
+            .output()
+            .expect("perfusion runs");
+        (perfusion(&addr, &search), narrow)
+    })
+    .await
+    .unwrap();
+    let longest = |o: &Output| stdout(o).lines().map(|l| l.chars().count()).max();
+    let title = "Extracorporeal Life Support Adult ECMO Simulation Training Course";
+    // Into a pipe, each row stays on one line, for grep.
+    assert!(stdout(&whole).lines().any(|l| l.contains(title)));
+    assert!(longest(&whole) > Some(100));
+    // With COLUMNS, the table fits that width, the long titles wrapped.
+    assert_eq!(narrow.status.code(), Some(0));
+    assert!(longest(&narrow) <= Some(72), "{}", stdout(&narrow));
+    assert!(!stdout(&narrow).contains(title));
+    let lines = |o: &Output| stdout(o).lines().count();
+    assert!(lines(&narrow) > lines(&whole), "rows are wrapped, not cut");
+    assert!(stdout(&narrow).contains("Tampa"));
 }
 
 #[tokio::test]
