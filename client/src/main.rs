@@ -89,8 +89,7 @@ async fn main() -> ExitCode {
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "perfusion", &mut script);
-            // A reader that stops early (`| head`) is no error.
-            let _ = std::io::Write::write_all(&mut std::io::stdout(), &script);
+            render::print(String::from_utf8_lossy(&script));
             Ok(Outcome::Found)
         }
     };

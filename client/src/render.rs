@@ -3,7 +3,7 @@
 //! the source did not give.
 
 use chrono::{DateTime, NaiveDate};
-use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
+use comfy_table::{Attribute, Cell, Color, ColumnConstraint, ContentArrangement, Table, presets};
 use perfusion_proto::v1 as pb;
 use serde_json::{Value, json};
 
@@ -123,6 +123,27 @@ pub fn title(item: &pb::Item) -> String {
     }
 }
 
+/// Prints `text` on stdout. A reader that stopped early (`perfusion
+/// search ecmo | head`) ends the program quietly and successfully, as it
+/// ends a shell tool, instead of in a panic; any other failure to write
+/// (a full disk) is said, with exit code 4.
+pub fn print(text: impl std::fmt::Display) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = write!(out, "{text}").and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(i32::from(crate::exit::FOUND));
+        }
+        eprintln!("perfusion: cannot write the output: {e}");
+        std::process::exit(i32::from(crate::exit::OTHER));
+    }
+}
+
+/// [`print`], with a newline.
+pub fn print_line(text: impl std::fmt::Display) {
+    print(format_args!("{text}\n"));
+}
+
 /// Whether to colour the output: only on a terminal, and never when
 /// NO_COLOR is set (<https://no-color.org>).
 pub fn colour() -> bool {
@@ -176,6 +197,10 @@ pub fn marked(text: String, alarming: bool) -> Cell {
 /// Search hits as a table.
 pub fn items_table(items: &[pb::Item]) -> Table {
     let mut table = table(&["ID", "DATE", "KIND", "ORG", "TITLE", "PLACE"]);
+    // An id is copied whole into `perfusion show`: it is never wrapped.
+    if let Some(id) = table.column_mut(0) {
+        id.set_constraint(ColumnConstraint::ContentWidth);
+    }
     for item in items {
         let title = match status(item) {
             pb::Status::Scheduled | pb::Status::Unspecified => Cell::new(title(item)),

@@ -2,7 +2,6 @@
 //! items (or of a named `[[calendar]]`), written to a file or stdout; with
 //! `--subscribe`, the webcal:// URL to paste into a calendar app instead.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -10,6 +9,7 @@ use perfusion_proto::v1 as pb;
 
 use super::filters::Filters;
 use crate::connect::{self, Failure};
+use crate::render;
 use crate::{Outcome, exit};
 
 /// Write an iCalendar of matching items, or print its subscription URL.
@@ -39,7 +39,7 @@ impl Cmd {
     /// Exports the calendar, or prints its URL.
     pub async fn run(self, addr: &str) -> Result<Outcome, Failure> {
         if self.subscribe {
-            println!("{}", self.subscription_url());
+            render::print_line(self.subscription_url());
             return Ok(Outcome::Found);
         }
         let mut client = connect::client(addr).await?;
@@ -54,17 +54,14 @@ impl Cmd {
         )?
         .ics;
         let events = ics.matches("BEGIN:VEVENT").count();
-        let written = match &self.output {
-            Some(path) => std::fs::write(path, &ics).map_err(|e| {
-                Failure::new(exit::OTHER, format!("cannot write {}: {e}", path.display()))
-            }),
-            None => std::io::stdout()
-                .write_all(ics.as_bytes())
-                .map_err(|e| Failure::new(exit::OTHER, format!("cannot write the calendar: {e}"))),
-        };
-        written?;
-        if let Some(path) = &self.output {
-            eprintln!("{events} events written to {}", path.display());
+        match &self.output {
+            Some(path) => {
+                std::fs::write(path, &ics).map_err(|e| {
+                    Failure::new(exit::OTHER, format!("cannot write {}: {e}", path.display()))
+                })?;
+                eprintln!("{events} events written to {}", path.display());
+            }
+            None => render::print(&ics),
         }
         Ok(if events == 0 {
             Outcome::Nothing

@@ -65,7 +65,7 @@ impl Cmd {
                 .collect();
             let json = serde_json::to_string_pretty(&rows)
                 .map_err(|e| Failure::new(exit::OTHER, e.to_string()))?;
-            println!("{json}");
+            render::print_line(json);
         } else {
             let mut table = render::table(&[
                 "SOURCE",
@@ -94,7 +94,7 @@ impl Cmd {
                     note,
                 ]);
             }
-            println!("{table}");
+            render::print_line(table);
         }
         let failed = runs
             .iter()

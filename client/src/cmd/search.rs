@@ -59,10 +59,9 @@ impl Cmd {
                 "items": response.items.iter().map(render::item_json).collect::<Vec<_>>(),
                 "next_page_token": response.next_page_token,
             });
-            println!(
-                "{}",
+            render::print_line(
                 serde_json::to_string_pretty(&out)
-                    .map_err(|e| Failure::new(exit::OTHER, e.to_string()))?
+                    .map_err(|e| Failure::new(exit::OTHER, e.to_string()))?,
             );
         } else if response.items.is_empty() {
             eprintln!(
@@ -77,7 +76,7 @@ impl Cmd {
             if response.typo_tolerant {
                 eprintln!("no item has these words as typed; showing close matches");
             }
-            println!("{}", render::items_table(&response.items));
+            render::print_line(render::items_table(&response.items));
             if response.total_hits > response.items.len() as u64 {
                 eprintln!(
                     "{} of {} items; use --limit to see more",

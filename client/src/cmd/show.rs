@@ -33,9 +33,9 @@ impl Cmd {
         if self.json {
             let json = serde_json::to_string_pretty(&render::item_json(&item))
                 .map_err(|e| Failure::new(exit::OTHER, e.to_string()))?;
-            println!("{json}");
+            render::print_line(json);
         } else {
-            print!("{}", describe(&item));
+            render::print(describe(&item));
         }
         Ok(Outcome::Found)
     }

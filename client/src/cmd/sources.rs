@@ -40,7 +40,7 @@ impl Cmd {
                 .collect();
             let json = serde_json::to_string_pretty(&rows)
                 .map_err(|e| Failure::new(exit::OTHER, e.to_string()))?;
-            println!("{json}");
+            render::print_line(json);
         } else {
             let mut table = render::table(&[
                 "SOURCE", "ORG", "LAST RUN", "OUTCOME", "ITEMS", "NEXT RUN", "NOTE",
@@ -69,7 +69,7 @@ impl Cmd {
                     comfy_table::Cell::new(note),
                 ]);
             }
-            println!("{table}");
+            render::print_line(table);
         }
         Ok(if sources.is_empty() {
             Outcome::Nothing

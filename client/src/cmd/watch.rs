@@ -49,9 +49,9 @@ impl Cmd {
             if self.json {
                 let line = serde_json::to_string(&render::item_json(&item))
                     .map_err(|e| Failure::new(exit::OTHER, e.to_string()))?;
-                println!("{line}");
+                render::print_line(line);
             } else {
-                println!(
+                render::print_line(format_args!(
                     "{}  {}  {}  {}  {}  {}",
                     item.id,
                     render::dates(&item),
@@ -59,7 +59,7 @@ impl Cmd {
                     item.org,
                     render::title(&item),
                     render::place(&item)
-                );
+                ));
             }
         }
         Ok(Outcome::Found)

@@ -161,6 +161,47 @@ async fn search_json_is_for_scripts_and_show_prints_one_item() {
 }
 
 #[tokio::test]
+async fn a_reader_that_stops_early_ends_the_output_quietly() {
+    // `perfusion search ecmo | head -1`, where head has gone before the
+    // table comes: the pipe is closed before perfusion starts.
+    let (_server, daemon) = daemon_on_fixtures().await;
+    let addr = daemon.url();
+    let runs = tokio::task::spawn_blocking(move || {
+        [
+            vec!["search", "ecmo", "--past"],
+            vec!["search", "ecmo", "--past", "--json"],
+            vec!["calendar", "--org", "ELSO"],
+            vec!["sources"],
+            vec!["completions", "bash"],
+        ]
+        .map(|args| {
+            let (reader, writer) = std::io::pipe().unwrap();
+            drop(reader);
+            let out = Command::new(binary("perfusion"))
+                .arg("--addr")
+                .arg(&addr)
+                .args(&args)
+                .env_remove("PERFUSION_ADDR")
+                .stdout(writer)
+                .stderr(std::process::Stdio::piped())
+                .output()
+                .expect("perfusion runs");
+            (args.join(" "), out)
+        })
+    })
+    .await
+    .unwrap();
+    for (args, out) in runs {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "perfusion {args}: {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+            "perfusion {args}: {stderr}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn exit_codes_tell_results_nothing_usage_and_unreachable() {
     let (_server, daemon) = daemon_on_fixtures().await;
     let addr = daemon.url();
