@@ -7,15 +7,21 @@ use perfusion_tests::binary;
 
 use super::daemon_on_fixtures;
 
-fn perfusion(addr: &str, args: &[&str]) -> Output {
-    Command::new(binary("perfusion"))
+/// `perfusion --addr ADDR ARGS`, with none of the caller's settings that
+/// change what it prints.
+fn command(addr: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(binary("perfusion"));
+    command
         .arg("--addr")
         .arg(addr)
         .args(args)
         .env_remove("PERFUSION_ADDR")
-        .env_remove("COLUMNS")
-        .output()
-        .expect("perfusion runs")
+        .env_remove("COLUMNS");
+    command
+}
+
+fn perfusion(addr: &str, args: &[&str]) -> Output {
+    command(addr, args).output().expect("perfusion runs")
 }
 
 fn stdout(o: &Output) -> String {
@@ -90,11 +96,7 @@ async fn a_piped_table_is_as_wide_as_its_rows_unless_columns_says_otherwise() {
     let addr = daemon.url();
     let search = ["search", "ecmo", "--kind", "course", "--past"];
     let (whole, narrow) = tokio::task::spawn_blocking(move || {
-        let narrow = Command::new(binary("perfusion"))
-            .arg("--addr")
-            .arg(&addr)
-            .args(search)
-            .env_remove("PERFUSION_ADDR")
+        let narrow = command(&addr, &search)
             .env("COLUMNS", "72")
             .output()
             .expect("perfusion runs");
@@ -177,11 +179,7 @@ async fn a_reader_that_stops_early_ends_the_output_quietly() {
         .map(|args| {
             let (reader, writer) = std::io::pipe().unwrap();
             drop(reader);
-            let out = Command::new(binary("perfusion"))
-                .arg("--addr")
-                .arg(&addr)
-                .args(&args)
-                .env_remove("PERFUSION_ADDR")
+            let out = command(&addr, &args)
                 .stdout(writer)
                 .stderr(std::process::Stdio::piped())
                 .output()
